@@ -198,6 +198,34 @@ pub struct ItemFacts {
     pub test_modules: Vec<Vec<String>>,
 }
 
+/// Modules this file declares `#[cfg(test)] mod x;`: their files are test code.
+/// Read before test code is stripped, since stripping removes the declarations.
+pub fn test_module_decls(file: &syn::File, module: &[String]) -> Vec<Vec<String>> {
+    struct Decls {
+        module: Vec<String>,
+        found: Vec<Vec<String>>,
+    }
+    impl<'ast> Visit<'ast> for Decls {
+        fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+            self.module.push(m.ident.to_string());
+            if m.content.is_none() && is_cfg_test(&m.attrs) {
+                self.found.push(self.module.clone());
+            }
+            syn::visit::visit_item_mod(self, m);
+            self.module.pop();
+        }
+
+        // Only items declare modules; expressions and types cannot.
+        fn visit_block(&mut self, _: &'ast syn::Block) {}
+    }
+    let mut d = Decls {
+        module: module.to_vec(),
+        found: Vec::new(),
+    };
+    d.visit_file(file);
+    d.found
+}
+
 pub fn extract_items(
     file: &syn::File,
     module: &[String],
@@ -267,9 +295,6 @@ impl ItemExtractor<'_> {
 impl<'ast> Visit<'ast> for ItemExtractor<'_> {
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         self.module.push(m.ident.to_string());
-        if m.content.is_none() && is_cfg_test(&m.attrs) {
-            self.facts.test_modules.push(self.module.clone());
-        }
         syn::visit::visit_item_mod(self, m);
         self.module.pop();
     }
