@@ -77,7 +77,7 @@ mod tests {
         let text = "\u{feff}#!/usr/bin/env run\nfn main() {}";
         let input = parse_input(text);
         assert_eq!(input.code, "\nfn main() {}");
-        assert_eq!(input.base, 3 + 19);
+        assert_eq!(input.base, 3 + "#!/usr/bin/env run".len());
         assert_eq!(parse_input("#![allow(x)]").base, 0);
     }
 }
