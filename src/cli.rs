@@ -60,6 +60,9 @@ struct CheckArgs {
     /// Also check test code (`#[cfg(test)]`, `#[test]`, `tests/`, `benches/`).
     #[arg(long)]
     include_tests: bool,
+    /// Print where the run spent its time (on stderr, after the output).
+    #[arg(long)]
+    timings: bool,
     /// Read and parse only, no rules (for benchmarks).
     #[arg(long, hide = true)]
     parse_only: bool,
@@ -167,10 +170,17 @@ fn check(args: CheckArgs) -> i32 {
                 && std::io::stdout().is_terminal()
         }
     };
+    let render_start = std::time::Instant::now();
     let written = match args.format {
         Format::Human => render::human::render_to_stdout(&report, color),
         Format::Json => std::io::stdout().write_all(render::json::render(&report).as_bytes()),
     };
+    if args.timings {
+        let mut timings = report.timings.clone();
+        timings.render = render_start.elapsed();
+        timings.total += timings.render;
+        eprintln!("{timings}");
+    }
     if let Err(e) = written
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {

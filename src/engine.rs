@@ -18,6 +18,7 @@ use crate::facts::{ItemFacts, extract_items};
 use crate::imports::Imports;
 use crate::rules::{CrateCtx, CrateFile, FileCtx, FileOutput, Rule, RuleFacts};
 use crate::source::{FileSpans, LineIndex, parse_input};
+use crate::timings::{FileTimes, Phase, Timings};
 
 /// Deep input recurses deeply in syn and in our visitors; worker threads get room.
 const WORKER_STACK: usize = 1 << 30;
@@ -43,6 +44,7 @@ pub struct Report {
     pub files: usize,
     pub walk_errors: Vec<String>,
     pub elapsed: Duration,
+    pub timings: Timings,
 }
 
 impl Report {
@@ -61,10 +63,12 @@ impl Report {
     }
 }
 
+#[derive(Default)]
 struct FileResult {
     findings: Vec<(String, Severity, Finding)>,
     items: ItemFacts,
     rule_facts: Vec<(usize, RuleFacts)>,
+    times: FileTimes,
 }
 
 pub fn enabled_rules(opts: &Options) -> Vec<&'static dyn Rule> {
@@ -88,6 +92,11 @@ fn engine_rule_enabled(opts: &Options, id: &str) -> bool {
 }
 
 pub fn check(opts: &Options) -> Result<Report, UsageError> {
+    check_with(opts, &enabled_rules(opts))
+}
+
+/// [`check`] with an explicit set of rules.
+pub fn check_with(opts: &Options, rules: &[&'static dyn Rule]) -> Result<Report, UsageError> {
     let started = Instant::now();
     let discovery = discover(
         &opts.paths,
@@ -96,7 +105,6 @@ pub fn check(opts: &Options) -> Result<Report, UsageError> {
             standalone: opts.standalone,
         },
     )?;
-    let rules = enabled_rules(opts);
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
     if let Some(n) = opts.threads {
         builder = builder.num_threads(n.max(1));
@@ -104,7 +112,10 @@ pub fn check(opts: &Options) -> Result<Report, UsageError> {
     let pool = builder
         .build()
         .map_err(|e| UsageError(format!("cannot start worker threads: {e}")))?;
-    let report = pool.install(|| run(opts, &discovery, &rules));
+    let discovered = started.elapsed();
+    let mut report = pool.install(|| run(opts, &discovery, rules));
+    report.timings.discover = discovered;
+    report.timings.total = started.elapsed();
     Ok(Report {
         elapsed: started.elapsed(),
         walk_errors: discovery.walk_errors.clone(),
@@ -121,6 +132,7 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
         .map(|f| std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0))
         .collect();
     order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    let per_file_start = Instant::now();
     let mut results: Vec<(usize, FileResult)> = order
         .par_iter()
         .with_max_len(1)
@@ -128,6 +140,14 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
         .collect();
     results.sort_by_key(|(id, _)| *id);
     let mut results: Vec<FileResult> = results.into_iter().map(|(_, r)| r).collect();
+    let mut timings = Timings {
+        per_file_wall: per_file_start.elapsed(),
+        files: files.len(),
+        ..Timings::default()
+    };
+    for r in &results {
+        timings.per_file.add(&r.times);
+    }
 
     let excluded = if opts.include_tests {
         HashSet::new()
@@ -136,9 +156,8 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
     };
     for &id in &excluded {
         results[id] = FileResult {
-            findings: Vec::new(),
-            items: ItemFacts::default(),
-            rule_facts: Vec::new(),
+            times: results[id].times,
+            ..FileResult::default()
         };
     }
 
@@ -146,6 +165,7 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
     for r in &mut results {
         findings.append(&mut r.findings);
     }
+    let crate_start = Instant::now();
     if !opts.parse_only {
         let crate_findings: Vec<Vec<(String, Severity, Finding)>> = (0..discovery.crates.len())
             .into_par_iter()
@@ -153,18 +173,22 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
             .collect();
         findings.extend(crate_findings.into_iter().flatten());
     }
+    timings.crate_pass = crate_start.elapsed();
+    let resolve_start = Instant::now();
     findings.retain(|(rule, _, f)| {
         engine_rule_enabled(opts, rule)
             && (files[f.primary.file].report
                 || f.labels.iter().any(|l| files[l.location.file].report))
     });
     let (diagnostics, sources) = resolve(findings, files);
+    timings.resolve = resolve_start.elapsed();
     Report {
         diagnostics,
         sources,
         files: files.iter().filter(|f| f.report).count(),
         walk_errors: Vec::new(),
         elapsed: Duration::ZERO,
+        timings,
     }
 }
 
@@ -206,96 +230,118 @@ fn analyze_file(
     rules: &[&'static dyn Rule],
     opts: &Options,
 ) -> FileResult {
-    let mut result = FileResult {
-        findings: Vec::new(),
-        items: ItemFacts::default(),
-        rule_facts: Vec::new(),
-    };
-    let parse_error = |result: &mut FileResult, start: usize, end: usize, message: String| {
-        result.findings.push((
-            "parse-error".to_string(),
-            Severity::Error,
-            engine_finding(id, start, end, message),
-        ));
-    };
-    let bytes = match std::fs::read(&file.path) {
-        Ok(b) => b,
-        Err(e) => {
-            parse_error(&mut result, 0, 0, format!("cannot read file: {e}"));
-            return result;
+    let mut result = FileResult::default();
+    let mut times = FileTimes::default();
+    let read = times.time(Phase::Read, || std::fs::read(&file.path));
+    match read {
+        Ok(bytes) => {
+            times.bytes = bytes.len() as u64;
+            match String::from_utf8(bytes) {
+                Ok(text) => analyze_text(id, file, &text, rules, opts, &mut result, &mut times),
+                Err(e) => {
+                    let at = e.utf8_error().valid_up_to();
+                    result.findings.push(parse_error(
+                        id,
+                        at,
+                        at,
+                        "file is not valid UTF-8".to_string(),
+                    ));
+                }
+            }
         }
-    };
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            parse_error(&mut result, at, at, "file is not valid UTF-8".to_string());
-            return result;
-        }
-    };
-    let input = parse_input(&text);
+        Err(e) => result
+            .findings
+            .push(parse_error(id, 0, 0, format!("cannot read file: {e}"))),
+    }
+    result.times = times;
+    result
+}
+
+fn parse_error(
+    id: FileId,
+    start: usize,
+    end: usize,
+    message: String,
+) -> (String, Severity, Finding) {
+    (
+        "parse-error".to_string(),
+        Severity::Error,
+        engine_finding(id, start, end, message),
+    )
+}
+
+fn analyze_text(
+    id: FileId,
+    file: &SourceFile,
+    text: &str,
+    rules: &[&'static dyn Rule],
+    opts: &Options,
+    result: &mut FileResult,
+    times: &mut FileTimes,
+) {
+    let input = parse_input(text);
     let spans = FileSpans {
         file: id,
         base: input.base,
     };
-    match syn::parse_str::<syn::File>(input.code) {
+    let parsed = times.time(Phase::Parse, || syn::parse_str::<syn::File>(input.code));
+    match parsed {
         Err(e) => {
             let loc = spans.span(e.span());
-            parse_error(
-                &mut result,
+            result.findings.push(parse_error(
+                id,
                 loc.start,
                 loc.end,
                 format!("cannot parse: {e}"),
-            );
+            ));
         }
         Ok(mut ast) if !opts.parse_only => {
-            crate::macros::expand_file(&mut ast);
-            let test_modules = crate::facts::test_module_decls(&ast, &file.module);
-            if !opts.include_tests {
-                crate::testcode::strip_tests(&mut ast);
-            }
-            let imports = Imports::collect(&ast, &file.module);
-            let items = ItemFacts {
+            let (test_modules, imports) = times.time(Phase::Prepare, || {
+                crate::macros::expand_file(&mut ast);
+                let test_modules = crate::facts::test_module_decls(&ast, &file.module);
+                if !opts.include_tests {
+                    crate::testcode::strip_tests(&mut ast);
+                }
+                (test_modules, Imports::collect(&ast, &file.module))
+            });
+            let items = times.time(Phase::Facts, || ItemFacts {
                 test_modules,
                 ..extract_items(&ast, &file.module, &imports, spans)
-            };
+            });
             let cx = FileCtx {
                 file: &ast,
-                source: &text,
+                source: text,
                 path: &file.path,
                 module: &file.module,
                 imports: &imports,
                 spans,
                 items: &items,
             };
-            let mut outputs = Vec::new();
-            for (index, rule) in rules.iter().enumerate() {
-                let mut out = FileOutput::default();
-                let ran = catch_unwind(AssertUnwindSafe(|| rule.check_file(&cx, &mut out)));
-                match ran {
-                    Ok(()) => outputs.push((index, rule, out)),
-                    Err(panic) => result.findings.push(internal_error(id, rule.id(), panic)),
+            times.time(Phase::FileRules, || {
+                for (index, rule) in rules.iter().enumerate() {
+                    let mut out = FileOutput::default();
+                    match catch_unwind(AssertUnwindSafe(|| rule.check_file(&cx, &mut out))) {
+                        Ok(()) => {
+                            let severity = rule.meta().default_severity();
+                            let found = out.findings.into_iter();
+                            result
+                                .findings
+                                .extend(found.map(|f| (rule.id().to_string(), severity, f)));
+                            if let Some(facts) = out.facts {
+                                result.rule_facts.push((index, facts));
+                            }
+                        }
+                        Err(panic) => result.findings.push(internal_error(id, rule.id(), panic)),
+                    }
                 }
-            }
-            for (index, rule, out) in outputs {
-                let severity = rule.meta().default_severity();
-                result.findings.extend(
-                    out.findings
-                        .into_iter()
-                        .map(|f| (rule.id().to_string(), severity, f)),
-                );
-                if let Some(facts) = out.facts {
-                    result.rule_facts.push((index, facts));
-                }
-            }
-            drop(ast);
+            });
+            times.time(Phase::Parse, || drop(ast));
             result.items = items;
         }
-        Ok(ast) => drop(ast),
+        Ok(ast) => times.time(Phase::Parse, || drop(ast)),
     }
     // Spans are plain numbers by now; free proc-macro2's per-thread source map.
     proc_macro2::extra::invalidate_current_thread_spans();
-    result
 }
 
 fn internal_error(
@@ -484,4 +530,63 @@ fn resolve(
         .map(|(id, f)| (id, (f.path, f.text)))
         .collect();
     (diagnostics, sources)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta::RuleMeta;
+
+    struct Panics(RuleMeta);
+
+    impl Rule for Panics {
+        fn meta(&self) -> &RuleMeta {
+            &self.0
+        }
+
+        fn check_file(&self, cx: &FileCtx<'_>, _: &mut FileOutput) {
+            if cx.source.contains("boom") {
+                panic!("boom in {}", cx.path.display());
+            }
+        }
+    }
+
+    #[test]
+    fn a_panicking_rule_becomes_an_internal_error_for_that_file_only() {
+        let meta = RuleMeta::parse(
+            "id = \"panics\"\nsummary = \"s\"\nseverity = \"warning\"\ncategory = \"test\"\n[explain]\nfinds = \"f\"\nwhy = \"w\"\nlimits = \"l\"\n",
+        );
+        let rule: &'static dyn Rule = Box::leak(Box::new(Panics(meta)));
+        let dir = std::env::temp_dir().join(format!("leaklint-panic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.rs"), "fn boom() {}").unwrap();
+        std::fs::write(dir.join("b.rs"), "fn fine() {}").unwrap();
+        std::fs::write(dir.join("c.rs"), "fn (").unwrap();
+        let opts = Options {
+            paths: vec![dir.clone()],
+            threads: Some(2),
+            standalone: true,
+            ..Options::default()
+        };
+        let report = check_with(&opts, &[rule]).unwrap();
+        let got: Vec<(String, String)> = report
+            .diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    d.path.rsplit('/').next().unwrap().to_string(),
+                    d.rule.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("a.rs".to_string(), "internal-error".to_string()),
+                ("c.rs".to_string(), "parse-error".to_string())
+            ]
+        );
+        assert!(report.diagnostics[0].message.contains("boom in"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -91,22 +91,49 @@ fn expand_expr_macro(mac: &syn::Macro) -> Option<Expr> {
             let futures = Punctuated::<Expr, Token![,]>::parse_terminated
                 .parse2(tokens)
                 .ok()?;
-            let futures = futures.into_iter();
-            Some(parse_quote!((#(#futures.await,)*)))
+            let elems = futures.into_iter().map(|f| {
+                Expr::Await(syn::ExprAwait {
+                    attrs: Vec::new(),
+                    base: Box::new(f),
+                    dot_token: Default::default(),
+                    await_token: Default::default(),
+                })
+            });
+            Some(Expr::Tuple(syn::ExprTuple {
+                attrs: Vec::new(),
+                paren_token: Default::default(),
+                elems: elems.collect(),
+            }))
         }
         "matches" => {
             let (scrutinee, guard) = parse_matches.parse2(tokens).ok()?;
-            let path = &mac.path;
-            let args = std::iter::once(scrutinee).chain(guard);
-            Some(parse_quote!(#[leaklint::macro_call] #path(#(#args),*)))
+            Some(marked_call(
+                mac,
+                std::iter::once(scrutinee).chain(guard).collect(),
+            ))
         }
         _ if LIST_MACROS.contains(&name.as_str()) => {
             let args = parse_list.parse2(tokens).ok()?;
-            let path = &mac.path;
-            Some(parse_quote!(#[leaklint::macro_call] #path(#(#args),*)))
+            Some(marked_call(mac, args))
         }
         _ => None,
     }
+}
+
+/// `path(args..)` marked as an expanded macro; built directly, since these are
+/// the most common macros and a round trip through tokens would cost a re-parse.
+fn marked_call(mac: &syn::Macro, args: Vec<Expr>) -> Expr {
+    let marker: Attribute = parse_quote!(#[leaklint::macro_call]);
+    Expr::Call(syn::ExprCall {
+        attrs: vec![marker],
+        func: Box::new(Expr::Path(syn::ExprPath {
+            attrs: Vec::new(),
+            qself: None,
+            path: mac.path.clone(),
+        })),
+        paren_token: Default::default(),
+        args: args.into_iter().collect(),
+    })
 }
 
 fn parse_list(input: ParseStream) -> syn::Result<Vec<Expr>> {
