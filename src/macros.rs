@@ -291,6 +291,13 @@ impl VisitMut for MacroExpander {
     }
 
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let has_macro = block
+            .stmts
+            .iter()
+            .any(|s| matches!(s, Stmt::Macro(_) | Stmt::Item(Item::Macro(_))));
+        if !has_macro {
+            return visit_mut::visit_block_mut(self, block);
+        }
         let old = std::mem::take(&mut block.stmts);
         for stmt in old {
             match stmt {
