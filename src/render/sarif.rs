@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Diagnostic, FileId, Span};
 use crate::engine::Report;
 use crate::meta::{ExampleKind, RuleMeta};
 
@@ -20,7 +20,7 @@ pub fn render(report: &Report, cx: &Context) -> String {
     let results: Vec<Value> = report
         .diagnostics
         .iter()
-        .map(|d| result(cx, d, ids.iter().position(|id| *id == d.rule)))
+        .map(|d| result(report, cx, d, ids.iter().position(|id| *id == d.rule)))
         .collect();
     let base = format!("{}/", super::file_uri(cx.base()).trim_end_matches('/'));
     let doc = json!({
@@ -131,7 +131,19 @@ fn level(s: crate::diagnostic::Severity) -> &'static str {
     }
 }
 
-fn physical(cx: &Context, shown: &str, span: Span) -> Value {
+/// The location of a span, with its text as a snippet and its whole lines as
+/// the context region, so viewers show the code without a checkout.
+fn physical(report: &Report, cx: &Context, shown: &str, file: FileId, span: Span) -> Value {
+    let text = super::source_text(report, file);
+    let snippet = text.get(span.start.offset..span.end.offset).unwrap_or("");
+    let context_start = text[..span.start.offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let context_end = text[span.end.offset.min(text.len())..]
+        .find('\n')
+        .map_or(text.len(), |i| span.end.offset + i);
+    let context = text.get(context_start..context_end).unwrap_or("");
+    let last_line = context.rsplit('\n').next().unwrap_or("");
     let artifact = match cx.repo_relative(shown) {
         Some(rel) => json!({ "uri": super::percent_encode_path(&rel), "uriBaseId": BASE_ID }),
         None => json!({ "uri": super::file_uri(std::path::Path::new(&cx.repo_path(shown))) }),
@@ -145,11 +157,19 @@ fn physical(cx: &Context, shown: &str, span: Span) -> Value {
             "endColumn": span.end.column,
             "byteOffset": span.start.offset,
             "byteLength": span.end.offset - span.start.offset,
+            "snippet": { "text": snippet },
+        },
+        "contextRegion": {
+            "startLine": span.start.line,
+            "startColumn": 1,
+            "endLine": span.end.line,
+            "endColumn": last_line.chars().count() + 1,
+            "snippet": { "text": context },
         }
     })
 }
 
-fn result(cx: &Context, d: &Diagnostic, index: Option<usize>) -> Value {
+fn result(report: &Report, cx: &Context, d: &Diagnostic, index: Option<usize>) -> Value {
     let related: Vec<Value> = d
         .labels
         .iter()
@@ -157,7 +177,7 @@ fn result(cx: &Context, d: &Diagnostic, index: Option<usize>) -> Value {
         .map(|(i, l)| {
             json!({
                 "id": i + 1,
-                "physicalLocation": physical(cx, &l.path, l.span),
+                "physicalLocation": physical(report, cx, &l.path, l.file, l.span),
                 "message": { "text": l.message },
             })
         })
@@ -166,7 +186,7 @@ fn result(cx: &Context, d: &Diagnostic, index: Option<usize>) -> Value {
         "ruleId": d.rule,
         "level": level(d.severity),
         "message": { "text": super::full_message(d) },
-        "locations": [{ "physicalLocation": physical(cx, &d.path, d.span) }],
+        "locations": [{ "physicalLocation": physical(report, cx, &d.path, d.file, d.span) }],
         "partialFingerprints": { FINGERPRINT_KEY: d.fingerprint },
     });
     if let Some(i) = index {
