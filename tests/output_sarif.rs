@@ -127,6 +127,17 @@ fn every_fixture_gives_sarif_the_multitool_accepts() {
     let report = support::run(&[broken], vec!["parse-error".into()], false);
     assert_eq!(report.parse_errors(), 1);
     write("parse-error".into(), &report);
+    // A span that is a whole line: no context region can be larger.
+    let whole = out_dir.join("whole_line.rs");
+    std::fs::write(
+        &whole,
+        "use std::cell::RefCell;\nuse std::rc::Rc;\npub struct Owner {\n    gadgets: RefCell<Vec<Rc<Gadget>>>,\n}\npub struct Gadget {\nowner: Rc<Owner>\n}\n",
+    )
+    .unwrap();
+    let report = support::run(&[whole], vec!["rc-cycle".into()], false);
+    assert_eq!(report.diagnostics.len(), 1);
+    assert_eq!(report.diagnostics[0].span.start.column, 1);
+    write("whole-line".into(), &report);
     let clean = out_dir.join("clean.rs");
     std::fs::write(&clean, "pub fn f() {}\n").unwrap();
     write(

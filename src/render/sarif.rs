@@ -143,12 +143,12 @@ fn physical(report: &Report, cx: &Context, shown: &str, file: FileId, span: Span
         .find('\n')
         .map_or(text.len(), |i| span.end.offset + i);
     let context = text.get(context_start..context_end).unwrap_or("");
-    let last_line = context.rsplit('\n').next().unwrap_or("");
+
     let artifact = match cx.repo_relative(shown) {
         Some(rel) => json!({ "uri": super::percent_encode_path(&rel), "uriBaseId": BASE_ID }),
         None => json!({ "uri": super::file_uri(std::path::Path::new(&cx.repo_path(shown))) }),
     };
-    json!({
+    let mut location = json!({
         "artifactLocation": artifact,
         "region": {
             "startLine": span.start.line,
@@ -159,14 +159,19 @@ fn physical(report: &Report, cx: &Context, shown: &str, file: FileId, span: Span
             "byteLength": span.end.offset - span.start.offset,
             "snippet": { "text": snippet },
         },
-        "contextRegion": {
+    });
+    // SARIF wants a context strictly larger than the region, else none.
+    if context.len() > snippet.len() {
+        let last_line = context.rsplit('\n').next().unwrap_or("");
+        location["contextRegion"] = json!({
             "startLine": span.start.line,
             "startColumn": 1,
             "endLine": span.end.line,
             "endColumn": last_line.chars().count() + 1,
             "snippet": { "text": context },
-        }
-    })
+        });
+    }
+    location
 }
 
 fn result(report: &Report, cx: &Context, d: &Diagnostic, index: Option<usize>) -> Value {
