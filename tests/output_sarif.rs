@@ -21,7 +21,7 @@ fn install_dir() -> PathBuf {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
         .unwrap_or_else(std::env::temp_dir);
-    cache.join("leaklint-ci/sarif-multitool")
+    cache.join("leaklint-ci/npm")
 }
 
 fn multitool() -> Result<PathBuf, String> {
