@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cargo_metadata::diagnostic::{DiagnosticLevel, DiagnosticSpan};
-use cargo_metadata::{Message, TargetKind};
+use cargo_metadata::{Message, MetadataCommand, TargetKind};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("leaklint-rustc-{}-{name}", std::process::id()));
@@ -95,12 +95,9 @@ fn cargo_metadata_reads_every_line_and_spans_point_at_the_code() {
         })
         .collect();
     assert_eq!(compiler.len(), 2);
+    let cargo_id = cargo_package_id(&dir, "my-crate");
     for c in &compiler {
-        assert!(
-            c.package_id.repr.ends_with("#my-crate@1.2.3"),
-            "{}",
-            c.package_id
-        );
+        assert_eq!(c.package_id.repr, cargo_id);
         assert_eq!(c.target.name, "my_crate");
         assert_eq!(c.target.kind, vec![TargetKind::Lib]);
         assert!(
@@ -148,4 +145,50 @@ fn a_clean_run_is_one_successful_build_finished() {
         matches!(&all[..], [Message::BuildFinished(f)] if f.success),
         "{all:?}"
     );
+}
+
+/// The package id cargo itself gives `name` in the workspace at `dir`.
+fn cargo_package_id(dir: &Path, name: &str) -> String {
+    let metadata = MetadataCommand::new()
+        .current_dir(dir)
+        .no_deps()
+        .other_options(vec!["--offline".to_string()])
+        .exec()
+        .expect("cargo metadata");
+    let package = metadata
+        .packages
+        .iter()
+        .find(|p| p.name.as_str() == name)
+        .unwrap_or_else(|| panic!("{name} in {:?}", metadata.packages));
+    package.id.repr.clone()
+}
+
+#[test]
+fn package_ids_are_cargos_own() {
+    let dir = scratch("workspace");
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"member\"]\n\n[workspace.package]\nversion = \"2.0.0\"\n",
+    )
+    .unwrap();
+    let member = dir.join("member");
+    std::fs::create_dir_all(member.join("src")).unwrap();
+    std::fs::write(
+        member.join("Cargo.toml"),
+        "[package]\nname = \"member\"\nversion.workspace = true\n",
+    )
+    .unwrap();
+    std::fs::write(member.join("src/lib.rs"), LIB).unwrap();
+    std::fs::write(member.join("src/model.rs"), MODEL).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_leaklint"))
+        .args(["check", "--select", "rc-cycle", "--format", "rustc-json"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let all = parse(&out.stdout);
+    let Message::CompilerMessage(c) = &all[0] else {
+        panic!("{all:?}");
+    };
+    assert_eq!(c.package_id.repr, cargo_package_id(&dir, "member"));
+    assert_eq!(c.message.spans[0].file_name, "member/src/model.rs");
 }

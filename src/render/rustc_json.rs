@@ -153,10 +153,11 @@ fn package_of(file: &Path) -> Package {
             .and_then(|v| v.as_str())
             .unwrap_or("unknown")
             .to_string();
-        let version = package
-            .get("version")
-            .and_then(|v| v.as_str())
-            .unwrap_or("0.0.0");
+        let version = match package.get("version") {
+            Some(toml::Value::String(v)) => v.clone(),
+            Some(_) => workspace_version(dir).unwrap_or_else(|| "0.0.0".to_string()),
+            None => "0.0.0".to_string(),
+        };
         let lib = dir.join("src/lib.rs");
         let (kind, src) = if lib.is_file() {
             ("lib", lib)
@@ -164,7 +165,7 @@ fn package_of(file: &Path) -> Package {
             ("bin", dir.join("src/main.rs"))
         };
         return Package {
-            id: format!("path+{}#{name}@{version}", super::file_uri(dir)),
+            id: package_id(dir, &name, &version),
             manifest_path: manifest.to_string_lossy().into_owned(),
             target: json!({
                 "name": name.replace('-', "_"),
@@ -175,12 +176,13 @@ fn package_of(file: &Path) -> Package {
         };
     }
     let folder = file.parent().unwrap_or(file);
+    let stem_id = |stem: &str| package_id(folder, stem, "0.0.0");
     let stem = file
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "main".to_string());
     Package {
-        id: format!("path+{}#{stem}@0.0.0", super::file_uri(folder)),
+        id: stem_id(&stem),
         manifest_path: folder.join("Cargo.toml").to_string_lossy().into_owned(),
         target: json!({
             "name": stem,
@@ -189,4 +191,29 @@ fn package_of(file: &Path) -> Package {
             "src_path": file.to_string_lossy(),
         }),
     }
+}
+
+/// Cargo's spelling of a path package's id: the name is left out when the
+/// folder already says it.
+fn package_id(dir: &Path, name: &str, version: &str) -> String {
+    let url = super::file_uri(dir);
+    if dir.file_name().is_some_and(|f| f == name) {
+        format!("path+{url}#{version}")
+    } else {
+        format!("path+{url}#{name}@{version}")
+    }
+}
+
+/// `version.workspace = true`: the version in the workspace's `[workspace.package]`.
+fn workspace_version(package_dir: &Path) -> Option<String> {
+    package_dir.ancestors().find_map(|dir| {
+        let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+        let table = text.parse::<toml::Table>().ok()?;
+        table
+            .get("workspace")?
+            .get("package")?
+            .get("version")?
+            .as_str()
+            .map(str::to_string)
+    })
 }
