@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
 
 use leaklint::diagnostic::{Diagnostic, Position, ResolvedLabel, Severity, Span};
 use leaklint::engine::Report;
@@ -467,13 +466,18 @@ fn awkward_report() -> Report {
         help: Some("try: this, or that".into()),
         fingerprint: "0123456789abcdef".into(),
     };
-    Report {
-        diagnostics: vec![diagnostic],
-        sources: HashMap::from([(0, (path, text))]),
-        files: 1,
-        walk_errors: Vec::new(),
-        elapsed: Duration::ZERO,
-    }
+    // A real (empty) run's report, so fields the engine adds later need no edit here.
+    let empty = std::env::temp_dir().join(format!("leaklint-awkward-{}.rs", std::process::id()));
+    std::fs::write(&empty, "").unwrap();
+    let mut report = leaklint::engine::check(&leaklint::engine::Options {
+        paths: vec![empty],
+        standalone: true,
+        ..Default::default()
+    })
+    .unwrap();
+    report.diagnostics = vec![diagnostic];
+    report.sources = HashMap::from([(0, (path, text))]);
+    report
 }
 
 fn awkward_context() -> Context {
