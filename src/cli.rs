@@ -1,7 +1,7 @@
 //! The command line: `leaklint check | rules | explain`. Exit codes: 0 clean,
 //! 1 diagnostics found, 2 usage, configuration or I/O error.
 
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -36,12 +36,18 @@ enum Command {
 
 #[derive(clap::Args, Debug)]
 struct CheckArgs {
-    /// Files and folders to check.
+    /// Files and folders to check; `-` reads one file from stdin (with --stdin-filename).
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "human")]
-    format: Format,
+    /// Output format on stdout [default: human, or github when GITHUB_ACTIONS=true].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Also write FORMAT to PATH, from the same analysis (repeatable).
+    #[arg(long = "output", value_name = "FORMAT=PATH", value_parser = parse_output)]
+    outputs: Vec<(Format, PathBuf)>,
+    /// Check stdin as the text of this file; the rest of its crate is read from disk.
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
     /// Run only these rules (comma-separated ids).
     #[arg(long, value_delimiter = ',')]
     select: Option<Vec<String>>,
@@ -66,6 +72,54 @@ struct CheckArgs {
     /// Read and parse only, no rules (for benchmarks).
     #[arg(long, hide = true)]
     parse_only: bool,
+}
+
+fn parse_output(arg: &str) -> Result<(Format, PathBuf), String> {
+    let (name, path) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=PATH, e.g. sarif=leaklint.sarif, got `{arg}`"))?;
+    let format = Format::from_str(name, true).map_err(|_| {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_string()))
+            .collect();
+        format!("unknown format `{name}`; formats: {}", names.join(", "))
+    })?;
+    if path.is_empty() {
+        return Err(format!("no path after `{name}=`"));
+    }
+    Ok((format, PathBuf::from(path)))
+}
+
+/// The stdout format: as given, else `github` inside GitHub Actions, else `human`.
+fn stdout_format(given: Option<Format>) -> Format {
+    given.unwrap_or_else(|| {
+        if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+            Format::Github
+        } else {
+            Format::Human
+        }
+    })
+}
+
+/// `--stdin-filename PATH -`: the buffer's path and text.
+fn read_buffer(args: &CheckArgs) -> Result<Option<(PathBuf, Vec<u8>)>, String> {
+    let dash = args.paths.iter().any(|p| p.as_os_str() == "-");
+    match (&args.stdin_filename, dash) {
+        (None, false) => Ok(None),
+        (None, true) => Err("`-` reads stdin and needs --stdin-filename PATH".to_string()),
+        (Some(_), false) => Err("--stdin-filename needs `-` as the path to check".to_string()),
+        (Some(name), true) => {
+            if args.paths.len() > 1 {
+                return Err("`-` must be the only path when checking stdin".to_string());
+            }
+            let mut text = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut text)
+                .map_err(|e| format!("cannot read stdin: {e}"))?;
+            Ok(Some((name.clone(), text)))
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -143,7 +197,13 @@ fn check(args: CheckArgs) -> i32 {
     if args.threads == Some(0) {
         return usage_error("--threads must be at least 1");
     }
+    let stdin = match read_buffer(&args) {
+        Ok(b) => b,
+        Err(e) => return usage_error(&e),
+    };
+    let format = stdout_format(args.format);
     let opts = Options {
+        stdin,
         paths: args.paths,
         select: args.select,
         ignore: args.ignore,
@@ -170,10 +230,16 @@ fn check(args: CheckArgs) -> i32 {
                 && std::io::stdout().is_terminal()
         }
     };
+    let cx = render::Context::detect();
+    for (format, path) in &args.outputs {
+        if let Err(e) = std::fs::write(path, render::render(*format, &report, &cx)) {
+            return usage_error(&format!("--output: cannot write {}: {e}", path.display()));
+        }
+    }
     let render_start = std::time::Instant::now();
-    let written = match args.format {
+    let written = match format {
         Format::Human => render::human::render_to_stdout(&report, color),
-        Format::Json => std::io::stdout().write_all(render::json::render(&report).as_bytes()),
+        other => std::io::stdout().write_all(render::render(other, &report, &cx).as_bytes()),
     };
     if args.timings {
         let mut timings = report.timings.clone();

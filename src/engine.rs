@@ -13,7 +13,10 @@ use crate::crate_index::CrateIndex;
 use crate::diagnostic::{
     Diagnostic, FileId, Finding, Location, ResolvedLabel, Severity, Span, fnv1a,
 };
-use crate::discover::{DiscoverOptions, Discovery, SourceFile, UsageError, discover};
+use crate::discover::{
+    CrateRoot, DiscoverOptions, Discovery, SourceFile, UsageError, absolute_key, discover,
+    module_path,
+};
 use crate::facts::{ItemFacts, extract_items};
 use crate::imports::Imports;
 use crate::rules::{CrateCtx, CrateFile, FileCtx, FileOutput, Rule, RuleFacts};
@@ -35,6 +38,9 @@ pub struct Options {
     pub standalone: bool,
     /// Read and parse only: the floor a syn-based tool cannot go under.
     pub parse_only: bool,
+    /// An editor's buffer: this file's text instead of what is on disk. The
+    /// rest of its crate is read from disk; only this file is reported.
+    pub stdin: Option<(PathBuf, Vec<u8>)>,
 }
 
 pub struct Report {
@@ -98,13 +104,14 @@ pub fn check(opts: &Options) -> Result<Report, UsageError> {
 /// [`check`] with an explicit set of rules.
 pub fn check_with(opts: &Options, rules: &[&'static dyn Rule]) -> Result<Report, UsageError> {
     let started = Instant::now();
-    let discovery = discover(
-        &opts.paths,
-        &DiscoverOptions {
-            include_tests: opts.include_tests,
-            standalone: opts.standalone,
-        },
-    )?;
+    let discover_opts = DiscoverOptions {
+        include_tests: opts.include_tests,
+        standalone: opts.standalone,
+    };
+    let discovery = match &opts.stdin {
+        None => discover(&opts.paths, &discover_opts)?,
+        Some((path, _)) => discover_buffer(path, &discover_opts)?,
+    };
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
     if let Some(n) = opts.threads {
         builder = builder.num_threads(n.max(1));
@@ -121,6 +128,61 @@ pub fn check_with(opts: &Options, rules: &[&'static dyn Rule]) -> Result<Report,
         walk_errors: discovery.walk_errors.clone(),
         ..report
     })
+}
+
+/// The crate of a buffer that may not exist on disk yet: its folder's crate,
+/// with the buffer reported and nothing else.
+fn discover_buffer(path: &Path, opts: &DiscoverOptions) -> Result<Discovery, UsageError> {
+    if path.is_file() {
+        return discover(&[path.to_path_buf()], opts);
+    }
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !folder.is_dir() {
+        return Err(UsageError(format!(
+            "--stdin-filename: folder not found: {} (name a file in an existing folder)",
+            folder.display()
+        )));
+    }
+    let mut discovery = discover(&[folder], opts)?;
+    let key = absolute_key(path);
+    let home = (0..discovery.crates.len())
+        .filter(|&c| discovery.crates[c].has_manifest)
+        .filter(|&c| key.starts_with(absolute_key(&discovery.crates[c].root)))
+        .max_by_key(|&c| absolute_key(&discovery.crates[c].root).components().count());
+    let (crate_id, root) = match home {
+        Some(c) => (c, discovery.crates[c].root.clone()),
+        None => {
+            discovery.crates.push(CrateRoot {
+                root: path.to_path_buf(),
+                has_manifest: false,
+            });
+            (discovery.crates.len() - 1, path.to_path_buf())
+        }
+    };
+    discovery.files.retain(|f| f.crate_id == crate_id);
+    for f in &mut discovery.files {
+        f.report = false;
+    }
+    discovery.files.push(SourceFile {
+        path: path.to_path_buf(),
+        crate_id,
+        module: module_path(path, &root),
+        report: true,
+    });
+    Ok(discovery)
+}
+
+/// A file's bytes: the editor's buffer for `--stdin-filename`, else the disk.
+fn read_source(opts: &Options, path: &Path) -> std::io::Result<Vec<u8>> {
+    if let Some((buffer, text)) = &opts.stdin
+        && absolute_key(buffer) == absolute_key(path)
+    {
+        return Ok(text.clone());
+    }
+    std::fs::read(path)
 }
 
 fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Report {
@@ -176,11 +238,11 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
     timings.crate_pass = crate_start.elapsed();
     let resolve_start = Instant::now();
     findings.retain(|(rule, _, f)| {
-        engine_rule_enabled(opts, rule)
-            && (files[f.primary.file].report
-                || f.labels.iter().any(|l| files[l.location.file].report))
+        let reported = files[f.primary.file].report
+            || (opts.stdin.is_none() && f.labels.iter().any(|l| files[l.location.file].report));
+        engine_rule_enabled(opts, rule) && reported
     });
-    let (diagnostics, sources) = resolve(findings, files);
+    let (diagnostics, sources) = resolve(findings, files, opts);
     timings.resolve = resolve_start.elapsed();
     Report {
         diagnostics,
@@ -232,7 +294,7 @@ fn analyze_file(
 ) -> FileResult {
     let mut result = FileResult::default();
     let mut times = FileTimes::default();
-    let read = times.time(Phase::Read, || std::fs::read(&file.path));
+    let read = times.time(Phase::Read, || read_source(opts, &file.path));
     match read {
         Ok(bytes) => {
             times.bytes = bytes.len() as u64;
@@ -435,6 +497,7 @@ type Sources = HashMap<FileId, (String, String)>;
 fn resolve(
     findings: Vec<(String, Severity, Finding)>,
     files: &[SourceFile],
+    opts: &Options,
 ) -> (Vec<Diagnostic>, Sources) {
     let mut loaded: HashMap<FileId, LoadedFile> = HashMap::new();
     for f in &findings {
@@ -442,7 +505,7 @@ fn resolve(
             std::iter::once(f.2.primary.file).chain(f.2.labels.iter().map(|l| l.location.file));
         for id in ids {
             loaded.entry(id).or_insert_with(|| {
-                let bytes = std::fs::read(&files[id].path).unwrap_or_default();
+                let bytes = read_source(opts, &files[id].path).unwrap_or_default();
                 let text = String::from_utf8_lossy(&bytes).into_owned();
                 LoadedFile {
                     path: display_path(&files[id].path),
