@@ -32,6 +32,12 @@ enum Command {
         /// A rule id, as listed by `leaklint rules`.
         rule: String,
     },
+    /// Merge the JSON or SARIF outputs of `check --shard K/N` runs into one.
+    Merge {
+        /// Documents written by `check --format json` or `--format sarif`.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -69,9 +75,51 @@ struct CheckArgs {
     /// Print where the run spent its time (on stderr, after the output).
     #[arg(long)]
     timings: bool,
+    /// Check only shard K of N (1-based), split by crate: for CI matrices; join with `leaklint merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    shard: Option<(usize, usize)>,
     /// Read and parse only, no rules (for benchmarks).
     #[arg(long, hide = true)]
     parse_only: bool,
+}
+
+fn parse_shard(arg: &str) -> Result<(usize, usize), String> {
+    let parsed = arg.split_once('/').and_then(|(k, n)| {
+        Some((
+            k.trim().parse::<usize>().ok()?,
+            n.trim().parse::<usize>().ok()?,
+        ))
+    });
+    match parsed {
+        Some((k, n)) if n >= 1 && (1..=n).contains(&k) => Ok((k, n)),
+        _ => Err(format!(
+            "expected K/N with 1 <= K <= N, e.g. 2/4, got `{arg}`"
+        )),
+    }
+}
+
+fn merge(files: &[PathBuf]) -> i32 {
+    let mut docs = Vec::new();
+    for f in files {
+        let text = match std::fs::read_to_string(f) {
+            Ok(t) => t,
+            Err(e) => return usage_error(&format!("cannot read {}: {e}", f.display())),
+        };
+        match serde_json::from_str(&text) {
+            Ok(v) => docs.push((f.display().to_string(), v)),
+            Err(e) => return usage_error(&format!("{}: not JSON: {e}", f.display())),
+        }
+    }
+    match crate::merge::merge(&docs) {
+        Ok(merged) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&merged).expect("JSON value")
+            );
+            0
+        }
+        Err(e) => usage_error(&e),
+    }
 }
 
 fn parse_output(arg: &str) -> Result<(Format, PathBuf), String> {
@@ -158,6 +206,7 @@ pub fn main() -> i32 {
             )),
         },
         Command::Check(args) => check(args),
+        Command::Merge { files } => merge(&files),
     }
 }
 
@@ -211,6 +260,7 @@ fn check(args: CheckArgs) -> i32 {
         threads: args.threads,
         standalone: false,
         parse_only: args.parse_only,
+        shard: args.shard,
     };
     // Rule panics become `internal-error` diagnostics; keep their backtraces off stderr.
     std::panic::set_hook(Box::new(|_| {}));

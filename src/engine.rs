@@ -41,6 +41,8 @@ pub struct Options {
     /// An editor's buffer: this file's text instead of what is on disk. The
     /// rest of its crate is read from disk; only this file is reported.
     pub stdin: Option<(PathBuf, Vec<u8>)>,
+    /// `--shard K/N` (1-based K): check only this shard's crates.
+    pub shard: Option<(usize, usize)>,
 }
 
 pub struct Report {
@@ -108,10 +110,13 @@ pub fn check_with(opts: &Options, rules: &[&'static dyn Rule]) -> Result<Report,
         include_tests: opts.include_tests,
         standalone: opts.standalone,
     };
-    let discovery = match &opts.stdin {
+    let mut discovery = match &opts.stdin {
         None => discover(&opts.paths, &discover_opts)?,
         Some((path, _)) => discover_buffer(path, &discover_opts)?,
     };
+    if let Some(shard) = opts.shard {
+        keep_shard(&mut discovery, shard);
+    }
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
     if let Some(n) = opts.threads {
         builder = builder.num_threads(n.max(1));
@@ -128,6 +133,17 @@ pub fn check_with(opts: &Options, rules: &[&'static dyn Rule]) -> Result<Report,
         walk_errors: discovery.walk_errors.clone(),
         ..report
     })
+}
+
+/// `--shard K/N`: only the crates whose root path hashes to shard K (1-based) of N.
+/// Whole crates go to one shard, so cross-file rules see every file they need.
+fn keep_shard(discovery: &mut Discovery, (k, n): (usize, usize)) {
+    let in_shard: Vec<bool> = discovery
+        .crates
+        .iter()
+        .map(|c| fnv1a(display_path(&c.root).as_bytes(), 0) % n as u64 == (k - 1) as u64)
+        .collect();
+    discovery.files.retain(|f| in_shard[f.crate_id]);
 }
 
 /// The crate of a buffer that may not exist on disk yet: its folder's crate,

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod facts;
 pub mod imports;
 pub mod macros;
+pub mod merge;
 pub mod meta;
 pub mod render;
 pub mod rules;

@@ -24,16 +24,114 @@ impl Rng {
 }
 
 const TOKENS: &[&str] = &[
-    "fn", "struct", "enum", "impl", "trait", "type", "let", "mut", "move", "async", "await", "loop",
-    "while", "for", "in", "if", "else", "match", "return", "break", "continue", "static", "const",
-    "pub", "use", "mod", "self", "Self", "crate", "super", "where", "dyn", "ref", "{", "}", "(", ")",
-    "[", "]", "<", ">", "::", ":", ";", ",", ".", "=", "=>", "->", "&", "*", "?", "!", "|", "#",
-    "'a", "0", "1u8", "\"s\"", "'c'", "x", "y", "Rc", "Arc", "Weak", "RefCell", "Mutex", "Vec",
-    "HashMap", "Option", "Some", "None", "Box", "clone", "new", "push", "insert", "remove", "lock",
-    "borrow_mut", "spawn", "tokio", "thread", "sleep", "tick", "interval", "select", "join",
-    "vec", "format", "thread_local", "lazy_static", "forget", "Closure", "set_interval_with_callback",
-    "add_event_listener_with_callback", "connect_clicked", "glib", "timeout_add_local", "cached",
-    "JoinSet", "abort", "Drop", "drop", "cfg", "test", "tokio::spawn", "std::thread::spawn",
+    "fn",
+    "struct",
+    "enum",
+    "impl",
+    "trait",
+    "type",
+    "let",
+    "mut",
+    "move",
+    "async",
+    "await",
+    "loop",
+    "while",
+    "for",
+    "in",
+    "if",
+    "else",
+    "match",
+    "return",
+    "break",
+    "continue",
+    "static",
+    "const",
+    "pub",
+    "use",
+    "mod",
+    "self",
+    "Self",
+    "crate",
+    "super",
+    "where",
+    "dyn",
+    "ref",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "<",
+    ">",
+    "::",
+    ":",
+    ";",
+    ",",
+    ".",
+    "=",
+    "=>",
+    "->",
+    "&",
+    "*",
+    "?",
+    "!",
+    "|",
+    "#",
+    "'a",
+    "0",
+    "1u8",
+    "\"s\"",
+    "'c'",
+    "x",
+    "y",
+    "Rc",
+    "Arc",
+    "Weak",
+    "RefCell",
+    "Mutex",
+    "Vec",
+    "HashMap",
+    "Option",
+    "Some",
+    "None",
+    "Box",
+    "clone",
+    "new",
+    "push",
+    "insert",
+    "remove",
+    "lock",
+    "borrow_mut",
+    "spawn",
+    "tokio",
+    "thread",
+    "sleep",
+    "tick",
+    "interval",
+    "select",
+    "join",
+    "vec",
+    "format",
+    "thread_local",
+    "lazy_static",
+    "forget",
+    "Closure",
+    "set_interval_with_callback",
+    "add_event_listener_with_callback",
+    "connect_clicked",
+    "glib",
+    "timeout_add_local",
+    "cached",
+    "JoinSet",
+    "abort",
+    "Drop",
+    "drop",
+    "cfg",
+    "test",
+    "tokio::spawn",
+    "std::thread::spawn",
 ];
 
 /// Templates that are valid Rust, mutated by the soup so parse and rules both run.
@@ -67,7 +165,10 @@ fn soup(rng: &mut Rng) -> String {
     if rng.next() % 3 == 0 {
         // Splice a seed into the middle so half-valid items appear inside junk.
         let at = (rng.next() as usize) % (out.len() + 1);
-        let at = (0..=at).rev().find(|i| out.is_char_boundary(*i)).unwrap_or(0);
+        let at = (0..=at)
+            .rev()
+            .find(|i| out.is_char_boundary(*i))
+            .unwrap_or(0);
         out.insert_str(at, rng.pick(SEEDS));
     }
     out
@@ -101,9 +202,16 @@ fn token_soup_never_crashes_the_pipeline() {
         .filter(|d| d.rule == "internal-error")
         .map(|d| format!("{}: {}", d.path, d.message))
         .collect();
-    assert!(crashes.is_empty(), "seed {seed:#x}:\n{}", crashes.join("\n"));
+    assert!(
+        crashes.is_empty(),
+        "seed {seed:#x}:\n{}",
+        crashes.join("\n")
+    );
     assert_eq!(report.files, files);
     let parsed = files - report.parse_errors();
-    assert!(parsed > 0 && report.parse_errors() > 0, "the soup should mix valid and invalid files");
+    assert!(
+        parsed > 0 && report.parse_errors() > 0,
+        "the soup should mix valid and invalid files"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
