@@ -51,6 +51,9 @@ struct Tables {
     emitter_prefixes: Vec<String>,
     wrapper_calls: Vec<String>,
     wrapper_methods: Vec<String>,
+    wrapper_macros: Vec<String>,
+    widget_field_wrappers: Vec<String>,
+    instance_methods: Vec<String>,
     clone_macros: Vec<String>,
     weak_markers: Vec<String>,
     strong_markers: Vec<String>,
@@ -84,14 +87,22 @@ impl Rule for ClosureCycle {
     }
 
     fn check_file(&self, cx: &FileCtx<'_>, out: &mut FileOutput) {
-        let gtk_glob = cx.file.items.iter().any(|item| match item {
-            syn::Item::Use(u) => self.is_gtk_glob(&u.tree, &mut Vec::new()),
-            _ => false,
-        });
+        let file = FileInfo {
+            gtk_glob: cx.file.items.iter().any(|item| match item {
+                syn::Item::Use(u) => self.is_gtk_glob(&u.tree, &mut Vec::new()),
+                _ => false,
+            }),
+            gtk_file: cx.file.items.iter().any(|item| match item {
+                syn::Item::Use(u) => self.uses_gtk(&u.tree),
+                _ => false,
+            }),
+            wrapper_types: self.wrapper_types(&cx.file.items),
+        };
         let mut items = ItemWalker {
             rule: self,
             cx,
-            gtk_glob,
+            file: &file,
+            self_ty: None,
             out: &mut out.findings,
         };
         items.visit_file(cx.file);
@@ -116,6 +127,50 @@ impl ClosureCycle {
         }
     }
 
+    fn uses_gtk(&self, tree: &syn::UseTree) -> bool {
+        match tree {
+            syn::UseTree::Path(p) => self.is_gtk_path(&[p.ident.to_string()]),
+            syn::UseTree::Name(n) => self.is_gtk_path(&[n.ident.to_string()]),
+            syn::UseTree::Rename(r) => self.is_gtk_path(&[r.ident.to_string()]),
+            syn::UseTree::Group(g) => g.items.iter().any(|t| self.uses_gtk(t)),
+            syn::UseTree::Glob(_) => false,
+        }
+    }
+
+    /// Types declared by `glib::wrapper! { pub struct Name(ObjectSubclass<..>) .. }`.
+    fn wrapper_types(&self, items: &[syn::Item]) -> Vec<String> {
+        let mut out = Vec::new();
+        for item in items {
+            match item {
+                syn::Item::Macro(m)
+                    if m.mac.path.segments.last().is_some_and(|s| {
+                        has(&self.tables.wrapper_macros, &s.ident.to_string())
+                    }) =>
+                {
+                    let tokens: Vec<proc_macro2::TokenTree> =
+                        m.mac.tokens.clone().into_iter().collect();
+                    for w in tokens.windows(2) {
+                        if let (
+                            proc_macro2::TokenTree::Ident(kw),
+                            proc_macro2::TokenTree::Ident(name),
+                        ) = (&w[0], &w[1])
+                            && kw == "struct"
+                        {
+                            out.push(name.to_string());
+                        }
+                    }
+                }
+                syn::Item::Mod(m) => {
+                    if let Some((_, inner)) = &m.content {
+                        out.extend(self.wrapper_types(inner));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
     fn is_gtk_path(&self, segments: &[String]) -> bool {
         self.tables.gtk_crates.iter().any(|c| {
             let krate: Vec<&str> = c.split("::").collect();
@@ -128,8 +183,19 @@ impl ClosureCycle {
 struct ItemWalker<'a, 'c> {
     rule: &'a ClosureCycle,
     cx: &'a FileCtx<'c>,
-    gtk_glob: bool,
+    file: &'a FileInfo,
+    /// The type of the enclosing `impl`, by its last segment.
+    self_ty: Option<String>,
     out: &'a mut Vec<Finding>,
+}
+
+/// What a file tells about gtk, once.
+struct FileInfo {
+    /// `use gtk::*;`: a bare `Button::new` is a gtk constructor.
+    gtk_glob: bool,
+    /// The file uses a gtk crate: `self.obj()` is a subclass's instance.
+    gtk_file: bool,
+    wrapper_types: Vec<String>,
 }
 
 impl ItemWalker<'_, '_> {
@@ -138,7 +204,9 @@ impl ItemWalker<'_, '_> {
             rule: self.rule,
             t: &self.rule.tables,
             cx: self.cx,
-            gtk_glob: self.gtk_glob,
+            file: self.file,
+            fields: HashMap::new(),
+            instance: None,
             scopes: vec![HashMap::new()],
             objs: Vec::new(),
             frames: Vec::new(),
@@ -149,6 +217,11 @@ impl ItemWalker<'_, '_> {
             emitters: HashMap::new(),
             out: &mut *self.out,
         };
+        if sig.receiver().is_some()
+            && let Some(ty) = &self.self_ty
+        {
+            f.bind_self(ty);
+        }
         f.bind_params(sig);
         f.visit_block(body);
         f.report();
@@ -156,6 +229,15 @@ impl ItemWalker<'_, '_> {
 }
 
 impl<'ast> Visit<'ast> for ItemWalker<'_, '_> {
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let outer = self.self_ty.take();
+        if let Type::Path(p) = &*i.self_ty {
+            self.self_ty = p.path.segments.last().map(|s| s.ident.to_string());
+        }
+        visit::visit_item_impl(self, i);
+        self.self_ty = outer;
+    }
+
     fn visit_item_fn(&mut self, i: &'ast syn::ItemFn) {
         self.check_fn(&i.sig, &i.block);
     }
@@ -234,6 +316,8 @@ struct Containment {
     parent: ObjId,
     child_name: String,
     at: Location,
+    /// The field decl of a subclass implementation, rather than a call that puts it in.
+    field: bool,
 }
 
 /// What an expression gives a `let`.
@@ -252,7 +336,11 @@ struct FnWalker<'a, 'c> {
     rule: &'a ClosureCycle,
     t: &'a Tables,
     cx: &'a FileCtx<'c>,
-    gtk_glob: bool,
+    file: &'a FileInfo,
+    /// Fields of `self` known to be objects (`self.inner: Rc<..>`, `self.button: gtk::Button`).
+    fields: HashMap<String, ObjId>,
+    /// The gtk object of a subclass implementation (`self.obj()`).
+    instance: Option<ObjId>,
     scopes: Vec<HashMap<String, Binding>>,
     objs: Vec<Obj>,
     frames: Vec<Frame>,
@@ -385,6 +473,99 @@ impl FnWalker<'_, '_> {
         }
     }
 
+    fn field_kind(&self, ty: &crate::facts::Ty) -> Option<Kind> {
+        let last = ty.last()?;
+        if has(&self.t.strong_types, last) {
+            return Some(if last.contains("Arc") {
+                Kind::Arc
+            } else {
+                Kind::Rc
+            });
+        }
+        if has(&self.t.widget_field_wrappers, last) {
+            return Some(Kind::Widget);
+        }
+        match ty {
+            crate::facts::Ty::Path { path, .. }
+                if path.len() >= 2
+                    && last.chars().next().is_some_and(char::is_uppercase)
+                    && self.rule.is_gtk_path(path) =>
+            {
+                Some(Kind::Widget)
+            }
+            _ => None,
+        }
+    }
+
+    /// In a method of `ty`: its object fields, `self` for a `glib::wrapper!` type, and
+    /// the instance of a gtk subclass (which owns the widgets among the fields).
+    fn bind_self(&mut self, ty: &str) {
+        if self.file.wrapper_types.iter().any(|w| w == ty) {
+            let obj = self.new_obj(Kind::Widget);
+            self.bind(
+                "self".into(),
+                Binding {
+                    obj: Some(obj),
+                    ..Binding::default()
+                },
+            );
+        }
+        let instance = self.file.gtk_file.then(|| self.new_obj(Kind::Widget));
+        self.instance = instance;
+        let items = self.cx.items;
+        for decl in items.types.iter().filter(|d| d.name == ty) {
+            for field in &decl.fields {
+                let Some(kind) = self.field_kind(&field.ty) else {
+                    continue;
+                };
+                let obj = self.new_obj(kind);
+                self.fields.insert(field.name.clone(), obj);
+                if let (Some(parent), Kind::Widget) = (instance, kind) {
+                    self.contains.push(Containment {
+                        child: obj,
+                        parent,
+                        child_name: format!("self.{}", field.name),
+                        at: field.location,
+                        field: true,
+                    });
+                }
+            }
+        }
+    }
+
+    fn self_field(e: &Expr) -> Option<String> {
+        match peel(e) {
+            Expr::Field(f) if single_name(&f.base).is_some_and(|b| b == "self") => {
+                match &f.member {
+                    syn::Member::Named(n) => Some(n.to_string()),
+                    syn::Member::Unnamed(i) => Some(i.index.to_string()),
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The object an expression names: a local, a field of `self`, or `self.obj()`.
+    fn obj_ref(&self, e: &Expr) -> Option<(ObjId, String)> {
+        let e = peel(e);
+        if let Some(name) = single_name(e) {
+            return Some((self.lookup(&name)?.1.obj?, name));
+        }
+        if let Some(field) = Self::self_field(e) {
+            return Some((*self.fields.get(&field)?, format!("self.{field}")));
+        }
+        match e {
+            Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && has(&self.t.instance_methods, &m.method.to_string())
+                    && single_name(&m.receiver).is_some_and(|r| r == "self") =>
+            {
+                Some((self.instance?, format!("self.{}()", m.method)))
+            }
+            _ => None,
+        }
+    }
+
     fn bind_params(&mut self, sig: &syn::Signature) {
         for input in &sig.inputs {
             match input {
@@ -477,7 +658,7 @@ impl FnWalker<'_, '_> {
         if self.rule.is_gtk_path(&resolved) {
             return true;
         }
-        self.gtk_glob && written.len() == 2 && resolved == written && ty != "Rc" && ty != "Arc"
+        self.file.gtk_glob && written.len() == 2 && resolved == written && ty != "Rc" && ty != "Arc"
     }
 
     /// The root of a `Type::builder()...` chain when it is a gtk type.
@@ -520,12 +701,19 @@ impl FnWalker<'_, '_> {
                     None => Value::Unknown,
                 }
             }
+            Expr::Field(_) | Expr::MethodCall(_) if self.obj_ref(e).is_some() => {
+                match self.obj_ref(e) {
+                    Some((obj, _)) => Value::Same(Binding {
+                        obj: Some(obj),
+                        ..Binding::default()
+                    }),
+                    None => Value::Unknown,
+                }
+            }
             Expr::MethodCall(m)
                 if m.args.is_empty() && has(&self.t.clone_methods, &m.method.to_string()) =>
             {
-                match single_name(&m.receiver)
-                    .and_then(|n| self.lookup(&n).and_then(|(_, b)| b.obj).map(|o| (o, n)))
-                {
+                match self.obj_ref(&m.receiver) {
                     Some((obj, of)) => Value::Clone { obj, of },
                     None => Value::Unknown,
                 }
@@ -541,10 +729,23 @@ impl FnWalker<'_, '_> {
                     return Value::Unknown;
                 };
                 if self.matches_call(&p.path, &self.t.rc_clones) {
-                    let of = c.args.first().and_then(single_name);
-                    return match of
-                        .and_then(|n| self.lookup(&n).and_then(|(_, b)| b.obj).map(|o| (o, n)))
+                    let Some(arg) = c.args.first() else {
+                        return Value::Unknown;
+                    };
+                    // `Rc::clone(&self.inner)` shows the field is an `Rc`.
+                    if let Some(field) = Self::self_field(arg)
+                        && !self.fields.contains_key(&field)
                     {
+                        let written = path_segments(&p.path).join("::");
+                        let kind = if written.contains("Arc") {
+                            Kind::Arc
+                        } else {
+                            Kind::Rc
+                        };
+                        let obj = self.new_obj(kind);
+                        self.fields.insert(field, obj);
+                    }
+                    return match self.obj_ref(arg) {
                         Some((obj, of)) => Value::Clone { obj, of },
                         None => Value::Unknown,
                     };
@@ -625,6 +826,11 @@ impl FnWalker<'_, '_> {
 
     /// The object a place belongs to: `x`, `x.f`, `*x.borrow_mut()`, `x.lock().unwrap().f[i]`.
     fn place_root(&self, e: &Expr) -> Option<(ObjId, String)> {
+        if !matches!(e, Expr::Path(_))
+            && let Some(hit) = self.obj_ref(e)
+        {
+            return Some(hit);
+        }
         match e {
             Expr::Field(f) => self.place_root(&f.base),
             Expr::Index(i) => self.place_root(&i.expr),
@@ -707,8 +913,7 @@ impl FnWalker<'_, '_> {
             Expr::Call(c) if c.args.len() == 1 => &c.args[0],
             other => other,
         };
-        if let Some(child_name) = single_name(arg)
-            && let Some(child) = self.lookup(&child_name).and_then(|(_, b)| b.obj)
+        if let Some((child, child_name)) = self.obj_ref(arg)
             && child != parent
         {
             self.contains.push(Containment {
@@ -716,6 +921,7 @@ impl FnWalker<'_, '_> {
                 parent,
                 child_name,
                 at,
+                field: false,
             });
         }
     }
@@ -1041,10 +1247,15 @@ impl FnWalker<'_, '_> {
             )
             .label(store.at, format!("and is stored in `{}` here", store.name));
         if let Some(c) = via {
-            f = f.label(
-                c.at,
-                format!("`{}` is put into `{target}` here", c.child_name),
-            );
+            let how = if c.field {
+                format!(
+                    "`{}` belongs to the implementation, which `{target}` owns",
+                    c.child_name
+                )
+            } else {
+                format!("`{}` is put into `{target}` here", c.child_name)
+            };
+            f = f.label(c.at, how);
         }
         f = f.note(match via {
             Some(_) => format!(
@@ -1057,6 +1268,9 @@ impl FnWalker<'_, '_> {
             ),
         });
         let help = match self.objs[cap.obj].kind {
+            Kind::Widget if !target.chars().all(|c| c.is_alphanumeric() || c == '_') => format!(
+                "capture a weak reference: `let weak = {target}.downgrade()` before the closure and `weak.upgrade()` inside"
+            ),
             Kind::Widget => format!(
                 "capture a weak reference: `glib::clone!(#[weak] {target}, move |..| ..)`, or `{target}.downgrade()` before the closure and `upgrade()` inside"
             ),
@@ -1087,7 +1301,8 @@ impl<'ast> Visit<'ast> for FnWalker<'_, '_> {
                 let mut items = ItemWalker {
                     rule: self.rule,
                     cx: self.cx,
-                    gtk_glob: self.gtk_glob,
+                    file: self.file,
+                    self_ty: None,
                     out: &mut *self.out,
                 };
                 items.visit_item(item);

@@ -60,7 +60,11 @@ fn segments(tokens: &[TokenTree]) -> (Vec<&[TokenTree]>, Option<usize>) {
             {
                 j += 2;
             }
-            if starts_body(&tokens[j..]) {
+            // `#[upgrade_or] expr,` and `#[upgrade_or_else] || expr,` take an argument first.
+            let takes_arg = j > i
+                && matches!(&tokens[j - 1], TokenTree::Group(g)
+                    if g.stream().into_iter().next().is_some_and(|t| is_ident(&t, "upgrade_or") || is_ident(&t, "upgrade_or_else")));
+            if !takes_arg && starts_body(&tokens[j..]) {
                 return (out, Some(j));
             }
         }
