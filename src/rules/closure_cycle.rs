@@ -97,6 +97,13 @@ impl Rule for ClosureCycle {
                 _ => false,
             }),
             wrapper_types: self.wrapper_types(&cx.file.items),
+            constructors: HashMap::new(),
+        };
+        let mut constructors = HashMap::new();
+        self.constructors(cx, &cx.file.items, &file.wrapper_types, &mut constructors);
+        let file = FileInfo {
+            constructors,
+            ..file
         };
         let mut items = ItemWalker {
             rule: self,
@@ -171,6 +178,82 @@ impl ClosureCycle {
         out
     }
 
+    fn type_kind(&self, cx: &FileCtx<'_>, ty: &Type) -> Option<(Kind, bool)> {
+        match ty {
+            Type::Reference(r) => self.type_kind(cx, &r.elem).map(|(k, _)| (k, false)),
+            Type::Paren(p) => self.type_kind(cx, &p.elem),
+            Type::Path(p) if p.qself.is_none() => {
+                let last = p.path.segments.last()?.ident.to_string();
+                if has(&self.tables.strong_types, &last) {
+                    let kind = if last.contains("Arc") {
+                        Kind::Arc
+                    } else {
+                        Kind::Rc
+                    };
+                    return Some((kind, true));
+                }
+                let resolved = cx.imports.resolve_path(&p.path);
+                let upper = last.chars().next().is_some_and(char::is_uppercase);
+                (upper && resolved.len() >= 2 && self.is_gtk_path(&resolved))
+                    .then_some((Kind::Widget, true))
+            }
+            _ => None,
+        }
+    }
+
+    /// Functions of the file that return a new object, by `name` or `Type::name`:
+    /// `fn new() -> Rc<Self>`, `fn build() -> gtk::Window`, `-> Self` of a wrapper type.
+    fn constructors(
+        &self,
+        cx: &FileCtx<'_>,
+        items: &[syn::Item],
+        wrappers: &[String],
+        out: &mut HashMap<String, Kind>,
+    ) {
+        let owned = |ty: &syn::ReturnType, self_ty: Option<&str>| -> Option<Kind> {
+            let syn::ReturnType::Type(_, ty) = ty else {
+                return None;
+            };
+            if let (Type::Path(p), Some(name)) = (&**ty, self_ty)
+                && p.path.is_ident("Self")
+            {
+                return wrappers.iter().any(|w| w == name).then_some(Kind::Widget);
+            }
+            match self.type_kind(cx, ty) {
+                Some((kind, true)) => Some(kind),
+                _ => None,
+            }
+        };
+        for item in items {
+            match item {
+                syn::Item::Fn(f) => {
+                    if let Some(kind) = owned(&f.sig.output, None) {
+                        out.insert(f.sig.ident.to_string(), kind);
+                    }
+                }
+                syn::Item::Impl(i) if i.trait_.is_none() => {
+                    let Type::Path(p) = &*i.self_ty else { continue };
+                    let Some(name) = p.path.segments.last().map(|s| s.ident.to_string()) else {
+                        continue;
+                    };
+                    for it in &i.items {
+                        if let syn::ImplItem::Fn(f) = it
+                            && let Some(kind) = owned(&f.sig.output, Some(&name))
+                        {
+                            out.insert(format!("{name}::{}", f.sig.ident), kind);
+                        }
+                    }
+                }
+                syn::Item::Mod(m) => {
+                    if let Some((_, inner)) = &m.content {
+                        self.constructors(cx, inner, wrappers, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     fn is_gtk_path(&self, segments: &[String]) -> bool {
         self.tables.gtk_crates.iter().any(|c| {
             let krate: Vec<&str> = c.split("::").collect();
@@ -196,6 +279,8 @@ struct FileInfo {
     /// The file uses a gtk crate: `self.obj()` is a subclass's instance.
     gtk_file: bool,
     wrapper_types: Vec<String>,
+    /// The file's own functions that return a new object (`Type::name` or `name`).
+    constructors: HashMap<String, Kind>,
 }
 
 impl ItemWalker<'_, '_> {
@@ -205,6 +290,7 @@ impl ItemWalker<'_, '_> {
             t: &self.rule.tables,
             cx: self.cx,
             file: self.file,
+            self_ty: self.self_ty.clone(),
             fields: HashMap::new(),
             instance: None,
             scopes: vec![HashMap::new()],
@@ -337,6 +423,7 @@ struct FnWalker<'a, 'c> {
     t: &'a Tables,
     cx: &'a FileCtx<'c>,
     file: &'a FileInfo,
+    self_ty: Option<String>,
     /// Fields of `self` known to be objects (`self.inner: Rc<..>`, `self.button: gtk::Button`).
     fields: HashMap<String, ObjId>,
     /// The gtk object of a subclass implementation (`self.obj()`).
@@ -451,26 +538,7 @@ impl FnWalker<'_, '_> {
 
     /// The kind of a type when it is an `Rc`/`Arc` or a gtk object, and whether it is owned.
     fn type_kind(&self, ty: &Type) -> Option<(Kind, bool)> {
-        match ty {
-            Type::Reference(r) => self.type_kind(&r.elem).map(|(k, _)| (k, false)),
-            Type::Paren(p) => self.type_kind(&p.elem),
-            Type::Path(p) if p.qself.is_none() => {
-                let last = p.path.segments.last()?.ident.to_string();
-                if has(&self.t.strong_types, &last) {
-                    let kind = if last.contains("Arc") {
-                        Kind::Arc
-                    } else {
-                        Kind::Rc
-                    };
-                    return Some((kind, true));
-                }
-                let resolved = self.cx.imports.resolve_path(&p.path);
-                let upper = last.chars().next().is_some_and(char::is_uppercase);
-                (upper && resolved.len() >= 2 && self.rule.is_gtk_path(&resolved))
-                    .then_some((Kind::Widget, true))
-            }
-            _ => None,
-        }
+        self.rule.type_kind(self.cx, ty)
     }
 
     fn field_kind(&self, ty: &crate::facts::Ty) -> Option<Kind> {
@@ -775,6 +843,15 @@ impl FnWalker<'_, '_> {
                     .collect();
                 if self.is_gtk_type_call(&p.path, &ctors) {
                     return Value::New(Kind::Widget);
+                }
+                let mut written = path_segments(&p.path);
+                if written.first().is_some_and(|s| s == "Self")
+                    && let Some(ty) = &self.self_ty
+                {
+                    written[0] = ty.clone();
+                }
+                if let Some(kind) = self.file.constructors.get(&written.join("::")) {
+                    return Value::New(*kind);
                 }
                 Value::Unknown
             }
