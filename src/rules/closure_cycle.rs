@@ -300,6 +300,10 @@ impl ItemWalker<'_, '_> {
             stores: Vec::new(),
             contains: Vec::new(),
             emptied: HashSet::new(),
+            empty_cells: HashSet::new(),
+            returned: HashSet::new(),
+            body_next: true,
+            closure_depth: 0,
             emitters: HashMap::new(),
             out: &mut *self.out,
         };
@@ -435,6 +439,13 @@ struct FnWalker<'a, 'c> {
     stores: Vec<Store>,
     contains: Vec<Containment>,
     emptied: HashSet<ObjId>,
+    /// Cells made empty (`Rc::new(RefCell::new(None))`): all they hold is what is stored.
+    empty_cells: HashSet<ObjId>,
+    /// Objects the function returns: an empty cell handed back is the caller's to clear.
+    returned: HashSet<ObjId>,
+    /// Whether the next block is the function body, and how deep in closures the walk is.
+    body_next: bool,
+    closure_depth: usize,
     /// Closures (by location) whose first parameter is the emitter object.
     emitters: HashMap<Location, ObjId>,
     out: &'a mut Vec<Finding>,
@@ -928,6 +939,39 @@ impl FnWalker<'_, '_> {
         }
     }
 
+    /// `Rc::new(RefCell::new(None))`, `Rc::new(Cell::new(None))`.
+    fn is_empty_cell(e: &Expr) -> bool {
+        let Expr::Call(outer) = peel(e) else {
+            return false;
+        };
+        match outer.args.first().map(peel) {
+            Some(Expr::Call(inner)) if outer.args.len() == 1 && inner.args.len() == 1 => {
+                Self::is_none(&inner.args[0])
+            }
+            _ => false,
+        }
+    }
+
+    /// Objects an expression hands out: itself, or inside a tuple, struct or `Some(..)`.
+    fn escaping(&self, e: &Expr, out: &mut Vec<ObjId>) {
+        if let Some((obj, _)) = self.obj_ref(e) {
+            out.push(obj);
+            return;
+        }
+        match peel(e) {
+            Expr::Tuple(t) => t.elems.iter().for_each(|x| self.escaping(x, out)),
+            Expr::Struct(st) => st.fields.iter().for_each(|f| self.escaping(&f.expr, out)),
+            Expr::Call(c) => c.args.iter().for_each(|x| self.escaping(x, out)),
+            _ => {}
+        }
+    }
+
+    fn mark_returned(&mut self, e: &Expr) {
+        let mut objs = Vec::new();
+        self.escaping(e, &mut objs);
+        self.returned.extend(objs);
+    }
+
     fn is_none(e: &Expr) -> bool {
         single_name(e).is_some_and(|n| n == "None")
     }
@@ -1066,10 +1110,12 @@ impl FnWalker<'_, '_> {
             },
             Value::New(kind) => {
                 let obj = self.new_obj(kind);
-                if kind == Kind::Widget
-                    && let Some(init) = &l.init
-                {
-                    self.builder_children(&init.expr, obj);
+                if let Some(init) = &l.init {
+                    if kind == Kind::Widget {
+                        self.builder_children(&init.expr, obj);
+                    } else if Self::is_empty_cell(&init.expr) {
+                        self.empty_cells.insert(obj);
+                    }
                 }
                 Binding {
                     obj: Some(obj),
@@ -1204,6 +1250,7 @@ impl FnWalker<'_, '_> {
             };
             self.bind(m.inner.clone(), b);
         }
+        self.closure_depth += 1;
         match body {
             Expr::Closure(c) => {
                 self.bind_closure_params(key, c.inputs.iter());
@@ -1212,6 +1259,7 @@ impl FnWalker<'_, '_> {
             Expr::Async(a) => self.visit_block(&a.block),
             other => self.visit_expr(other),
         }
+        self.closure_depth -= 1;
         self.leave_frame(head);
         self.scopes.pop();
         true
@@ -1269,7 +1317,9 @@ impl FnWalker<'_, '_> {
             };
             for cap in &info.captures {
                 let via = if cap.obj == store.obj {
-                    if self.emptied.contains(&store.obj) {
+                    let handed_back =
+                        self.empty_cells.contains(&store.obj) && self.returned.contains(&store.obj);
+                    if self.emptied.contains(&store.obj) || handed_back {
                         continue;
                     }
                     None
@@ -1364,11 +1414,24 @@ impl FnWalker<'_, '_> {
 
 impl<'ast> Visit<'ast> for FnWalker<'_, '_> {
     fn visit_block(&mut self, b: &'ast syn::Block) {
+        let body = std::mem::take(&mut self.body_next);
         self.with_scope(|w| {
             for stmt in &b.stmts {
                 w.visit_stmt(stmt);
             }
+            if body && let Some(syn::Stmt::Expr(tail, None)) = b.stmts.last() {
+                w.mark_returned(tail);
+            }
         });
+    }
+
+    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+        if self.closure_depth == 0
+            && let Some(e) = &r.expr
+        {
+            self.mark_returned(e);
+        }
+        visit::visit_expr_return(self, r);
     }
 
     fn visit_stmt(&mut self, s: &'ast syn::Stmt) {
@@ -1408,6 +1471,7 @@ impl<'ast> Visit<'ast> for FnWalker<'_, '_> {
             None => self.span_range(&c.or1_token, &c.or2_token),
         };
         self.scopes.push(HashMap::new());
+        self.closure_depth += 1;
         let moves = c.capture.is_some();
         if moves {
             self.enter_frame(key);
@@ -1417,6 +1481,7 @@ impl<'ast> Visit<'ast> for FnWalker<'_, '_> {
         if moves {
             self.leave_frame(head);
         }
+        self.closure_depth -= 1;
         self.scopes.pop();
     }
 
@@ -1425,7 +1490,9 @@ impl<'ast> Visit<'ast> for FnWalker<'_, '_> {
         if moves {
             self.enter_frame(self.loc(a));
         }
+        self.closure_depth += 1;
         self.visit_block(&a.block);
+        self.closure_depth -= 1;
         if let Some(m) = &a.capture {
             let head = self.span_range(&a.async_token, m);
             self.leave_frame(head);
