@@ -364,8 +364,8 @@ struct Handle {
     /// The name it clones (`button` in `let me = button.clone()`); `None` for the
     /// original pointer itself.
     clone_of: Option<String>,
-    /// Made by a `#[strong]`/`@strong` marker of `glib::clone!`.
-    by_macro: bool,
+    /// The macro (`glib::clone`) whose `#[strong]`/`@strong` marker made it.
+    by_macro: Option<String>,
 }
 
 #[derive(Clone, Default)]
@@ -658,7 +658,7 @@ impl FnWalker<'_, '_> {
                             site: self.loc(r),
                             name: "self".into(),
                             clone_of: None,
-                            by_macro: false,
+                            by_macro: None,
                         };
                         self.bind(
                             "self".into(),
@@ -685,7 +685,7 @@ impl FnWalker<'_, '_> {
                                     site: self.loc(t),
                                     name: name.clone(),
                                     clone_of: None,
-                                    by_macro: false,
+                                    by_macro: None,
                                 }),
                             },
                             _ => Binding::default(),
@@ -1090,7 +1090,7 @@ impl FnWalker<'_, '_> {
             site,
             name: name.clone(),
             clone_of,
-            by_macro: false,
+            by_macro: None,
         };
         let mut b = match value {
             Value::Same(b) => Binding {
@@ -1098,7 +1098,7 @@ impl FnWalker<'_, '_> {
                     site,
                     name: name.clone(),
                     clone_of: h.clone_of.clone(),
-                    by_macro: h.by_macro,
+                    by_macro: h.by_macro.clone(),
                 }),
                 ..b
             },
@@ -1209,6 +1209,7 @@ impl FnWalker<'_, '_> {
         };
         let key = self.loc(mac);
         let head = self.loc(&mac.path);
+        let macro_name = path_segments(&mac.path).join("::");
         for m in &parsed.markers {
             self.use_name(&m.outer);
         }
@@ -1230,7 +1231,7 @@ impl FnWalker<'_, '_> {
                         },
                         name: m.inner.clone(),
                         clone_of: Some(m.outer.clone()),
-                        by_macro: true,
+                        by_macro: Some(macro_name.clone()),
                     };
                     if let Some(frame) = self.frames.last_mut() {
                         frame.captures.push(Capture {
@@ -1351,7 +1352,10 @@ impl FnWalker<'_, '_> {
     ) -> Finding {
         let h = &cap.handle;
         let what = match &h.clone_of {
-            Some(of) if h.by_macro => format!("a strong clone of `{of}` made by `glib::clone!`"),
+            Some(of) if h.by_macro.is_some() => format!(
+                "a strong clone of `{of}` made by `{}!`",
+                h.by_macro.as_deref().unwrap_or_default()
+            ),
             Some(of) => format!("a strong clone of `{of}`"),
             None if via.is_some() => "a strong pointer to it".to_string(),
             None => "a strong pointer to that same object".to_string(),

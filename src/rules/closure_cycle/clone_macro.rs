@@ -167,15 +167,36 @@ fn old_marker(segment: &[TokenTree]) -> Option<Marker> {
     })
 }
 
+/// `name` alone, in the `clone!(a, b => move || ..)` macro that older gtk-rs examples
+/// define for themselves: a plain `let a = a.clone();`.
+fn bare_name(segment: &[TokenTree]) -> Option<Marker> {
+    match segment {
+        [TokenTree::Ident(name)] => Some(Marker {
+            kind: "strong".into(),
+            outer: name.to_string(),
+            inner: name.to_string(),
+            start: name.span(),
+            end: name.span(),
+        }),
+        _ => None,
+    }
+}
+
 pub fn parse(tokens: &TokenStream) -> Option<CloneMacro> {
     let tokens: Vec<TokenTree> = tokens.clone().into_iter().collect();
     let arrow = tokens
         .windows(2)
         .position(|w| is_punct(&w[0], '=') && is_punct(&w[1], '>'));
-    let old_form = arrow.is_some() && tokens.first().is_some_and(|t| is_punct(t, '@'));
+    let old_form = arrow.is_some()
+        && tokens
+            .first()
+            .is_some_and(|t| is_punct(t, '@') || matches!(t, TokenTree::Ident(_)));
     if let (true, Some(arrow)) = (old_form, arrow) {
         let (segs, _) = segments(&tokens[..arrow]);
-        let markers = segs.into_iter().filter_map(old_marker).collect();
+        let markers = segs
+            .into_iter()
+            .filter_map(|seg| old_marker(seg).or_else(|| bare_name(seg)))
+            .collect();
         let rest = &tokens[arrow + 2..];
         let start = (0..rest.len())
             .find(|&i| starts_body(&rest[i..]) && (i == 0 || is_punct(&rest[i - 1], ',')))?;
@@ -223,6 +244,13 @@ mod tests {
         assert_eq!(
             markers("#[weak] w, #[upgrade_or_panic] async move { w.show() }"),
             vec![t("weak", "w", "w")]
+        );
+        assert_eq!(
+            markers("window, label => move |_| label.set_text(\"x\")"),
+            vec![
+                t("strong", "window", "window"),
+                t("strong", "label", "label")
+            ]
         );
     }
 }
