@@ -390,6 +390,8 @@ struct Frame {
 
 struct ClosureInfo {
     head: Location,
+    /// "closure" or "async block".
+    what: &'static str,
     captures: Vec<Capture>,
 }
 
@@ -1180,6 +1182,7 @@ impl FnWalker<'_, '_> {
         }
     }
 
+    /// Called before the closure's own scope is pushed: names from scopes below are captures.
     fn enter_frame(&mut self, key: Location) {
         self.frames.push(Frame {
             key,
@@ -1188,12 +1191,13 @@ impl FnWalker<'_, '_> {
         });
     }
 
-    fn leave_frame(&mut self, head: Location) {
+    fn leave_frame(&mut self, head: Location, what: &'static str) {
         if let Some(frame) = self.frames.pop() {
             self.closures.insert(
                 frame.key,
                 ClosureInfo {
                     head,
+                    what,
                     captures: frame.captures,
                 },
             );
@@ -1214,8 +1218,8 @@ impl FnWalker<'_, '_> {
             self.use_name(&m.outer);
         }
         let body = &parsed.body;
-        self.scopes.push(HashMap::new());
         self.enter_frame(key);
+        self.scopes.push(HashMap::new());
         for m in &parsed.markers {
             let outer = self.lookup(&m.outer).and_then(|(_, b)| b.obj);
             let strong =
@@ -1261,7 +1265,12 @@ impl FnWalker<'_, '_> {
             other => self.visit_expr(other),
         }
         self.closure_depth -= 1;
-        self.leave_frame(head);
+        let what = if matches!(body, Expr::Async(_)) {
+            "async block"
+        } else {
+            "closure"
+        };
+        self.leave_frame(head, what);
         self.scopes.pop();
         true
     }
@@ -1362,8 +1371,8 @@ impl FnWalker<'_, '_> {
         };
         let target = h.clone_of.clone().unwrap_or_else(|| h.name.clone());
         let mut message = format!(
-            "closure stored in `{}` captures `{}`, {what}",
-            store.name, h.name
+            "{} stored in `{}` captures `{}`, {what}",
+            info.what, store.name, h.name
         );
         if let Some(c) = via {
             message.push_str(&format!(", which contains `{}`", store.name));
@@ -1374,7 +1383,7 @@ impl FnWalker<'_, '_> {
         let mut f = Finding::new(h.site, message)
             .label(
                 info.head,
-                format!("this closure holds `{}` strongly", h.name),
+                format!("this {} holds `{}` strongly", info.what, h.name),
             )
             .label(store.at, format!("and is stored in `{}` here", store.name));
         if let Some(c) = via {
@@ -1474,16 +1483,16 @@ impl<'ast> Visit<'ast> for FnWalker<'_, '_> {
             Some(m) => self.span_range(m, &c.or2_token),
             None => self.span_range(&c.or1_token, &c.or2_token),
         };
-        self.scopes.push(HashMap::new());
-        self.closure_depth += 1;
         let moves = c.capture.is_some();
         if moves {
             self.enter_frame(key);
         }
+        self.scopes.push(HashMap::new());
+        self.closure_depth += 1;
         self.bind_closure_params(key, c.inputs.iter());
         self.visit_expr(&c.body);
         if moves {
-            self.leave_frame(head);
+            self.leave_frame(head, "closure");
         }
         self.closure_depth -= 1;
         self.scopes.pop();
@@ -1499,7 +1508,7 @@ impl<'ast> Visit<'ast> for FnWalker<'_, '_> {
         self.closure_depth -= 1;
         if let Some(m) = &a.capture {
             let head = self.span_range(&a.async_token, m);
-            self.leave_frame(head);
+            self.leave_frame(head, "async block");
         }
     }
 
