@@ -905,11 +905,15 @@ impl FnWalker<'_, '_> {
                 .for_each(|f| self.stored_closures(&f.expr, out)),
             Expr::Tuple(t) => t.elems.iter().for_each(|a| self.stored_closures(a, out)),
             Expr::Array(a) => a.elems.iter().for_each(|a| self.stored_closures(a, out)),
-            Expr::Block(b) => {
-                if let Some(syn::Stmt::Expr(tail, None)) = b.block.stmts.last() {
-                    self.stored_closures(tail, out);
+            Expr::Block(b) => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(tail, None)) => self.stored_closures(tail, out),
+                Some(syn::Stmt::Macro(m))
+                    if m.semi_token.is_none() && self.is_clone_macro(&m.mac.path) =>
+                {
+                    out.push(self.loc(&m.mac))
                 }
-            }
+                _ => {}
+            },
             _ => {}
         }
     }
