@@ -52,6 +52,7 @@ struct Tables {
     wrapper_calls: Vec<String>,
     wrapper_methods: Vec<String>,
     wrapper_macros: Vec<String>,
+    holder_calls: Vec<String>,
     widget_field_wrappers: Vec<String>,
     instance_methods: Vec<String>,
     clone_macros: Vec<String>,
@@ -1053,6 +1054,47 @@ impl FnWalker<'_, '_> {
         }
     }
 
+    /// Objects a new `Rc`/`Arc` holds: `Rc::new(State { button: button.clone(), .. })`.
+    fn held_objects(&self, e: &Expr, out: &mut Vec<(ObjId, String, Location)>) {
+        // A borrow passed along is not kept.
+        if matches!(e, Expr::Reference(_)) {
+            return;
+        }
+        if let Some((obj, name)) = self.obj_ref(e) {
+            out.push((obj, name, self.loc(e)));
+            return;
+        }
+        match peel(e) {
+            Expr::MethodCall(m)
+                if m.args.is_empty() && has(&self.t.clone_methods, &m.method.to_string()) =>
+            {
+                if let Some((obj, name)) = self.obj_ref(&m.receiver) {
+                    out.push((obj, name, self.loc(e)));
+                }
+            }
+            Expr::Call(c) if self.is_holder(&c.func) => {
+                c.args.iter().for_each(|a| self.held_objects(a, out))
+            }
+            Expr::Struct(st) => st
+                .fields
+                .iter()
+                .for_each(|f| self.held_objects(&f.expr, out)),
+            Expr::Tuple(t) => t.elems.iter().for_each(|a| self.held_objects(a, out)),
+            Expr::Array(a) => a.elems.iter().for_each(|a| self.held_objects(a, out)),
+            _ => {}
+        }
+    }
+
+    /// `RefCell::new`, `Some`, ...: a call that keeps its argument as it is.
+    fn is_holder(&self, func: &Expr) -> bool {
+        let Expr::Path(p) = func else {
+            return false;
+        };
+        let written = path_segments(&p.path);
+        let tail = written[written.len().saturating_sub(2)..].join("::");
+        has(&self.t.holder_calls, &tail)
+    }
+
     fn builder_children(&mut self, e: &Expr, parent: ObjId) {
         if let Expr::MethodCall(m) = e {
             if has(&self.t.builder_child_methods, &m.method.to_string())
@@ -1121,6 +1163,18 @@ impl FnWalker<'_, '_> {
                         self.builder_children(&init.expr, obj);
                     } else if Self::is_empty_cell(&init.expr) {
                         self.empty_cells.insert(obj);
+                    } else {
+                        let mut held = Vec::new();
+                        self.held_objects(&init.expr, &mut held);
+                        for (child, child_name, at) in held {
+                            self.contains.push(Containment {
+                                child,
+                                parent: obj,
+                                child_name,
+                                at,
+                                field: false,
+                            });
+                        }
                     }
                 }
                 Binding {
