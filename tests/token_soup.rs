@@ -145,7 +145,7 @@ const SEEDS: &[&str] = &[
 
 fn soup(rng: &mut Rng) -> String {
     let mut out = String::new();
-    if rng.next() % 3 == 0 {
+    if rng.next().is_multiple_of(3) {
         // Valid files too, so the rules run on every seed shape, in random company.
         for _ in 0..1 + rng.next() % 4 {
             out.push_str(rng.pick(SEEDS));
@@ -153,16 +153,20 @@ fn soup(rng: &mut Rng) -> String {
         }
         return out;
     }
-    if rng.next() % 2 == 0 {
+    if rng.next().is_multiple_of(2) {
         out.push_str(rng.pick(SEEDS));
         out.push('\n');
     }
     let len = 1 + rng.next() % 120;
     for _ in 0..len {
         out.push_str(rng.pick(TOKENS));
-        out.push(if rng.next() % 7 == 0 { '\n' } else { ' ' });
+        out.push(if rng.next().is_multiple_of(7) {
+            '\n'
+        } else {
+            ' '
+        });
     }
-    if rng.next() % 3 == 0 {
+    if rng.next().is_multiple_of(3) {
         // Splice a seed into the middle so half-valid items appear inside junk.
         let at = (rng.next() as usize) % (out.len() + 1);
         let at = (0..=at)
