@@ -15,6 +15,7 @@ use crate::imports::Imports;
 use crate::meta::RuleMeta;
 use crate::source::FileSpans;
 
+pub mod leaked_listener;
 pub mod rc_cycle;
 
 pub struct FileCtx<'a> {
@@ -73,7 +74,10 @@ pub trait Rule: Send + Sync {
 pub fn registry() -> &'static [Box<dyn Rule>] {
     static RULES: OnceLock<Vec<Box<dyn Rule>>> = OnceLock::new();
     RULES.get_or_init(|| {
-        let mut rules: Vec<Box<dyn Rule>> = vec![Box::new(rc_cycle::RcCycle::new())];
+        let mut rules: Vec<Box<dyn Rule>> = vec![
+            Box::new(rc_cycle::RcCycle::new()),
+            Box::new(leaked_listener::LeakedListener::new()),
+        ];
         rules.sort_by(|a, b| a.id().cmp(b.id()));
         rules
     })
