@@ -51,6 +51,8 @@ struct Tables {
     weak_types: Vec<String>,
     listener_suffixes: Vec<String>,
     wrappers: Vec<String>,
+    shared_wrappers: Vec<String>,
+    registrar_words: Vec<String>,
     sequences: Vec<String>,
     maps: Vec<String>,
     grow_methods: Vec<String>,
@@ -1115,8 +1117,12 @@ impl FileWalker<'_> {
     ) {
         self.analyze_fn(attrs, sig, block);
         let impl_type = self.impl_types.last().cloned().flatten();
-        // Constructors and builders configure; they do not subscribe.
-        let setup = returns_self(sig, impl_type.as_deref());
+        // Constructors and builders configure; they do not subscribe. A `&self` method
+        // returning `Self` (a fork, a clone) is not a builder.
+        let shared_self = sig
+            .receiver()
+            .is_some_and(|r| r.reference.is_some() && r.mutability.is_none());
+        let setup = !shared_self && returns_self(sig, impl_type.as_deref());
         self.frames.push(FnFrame {
             name: sig.ident.to_string(),
             at: self.cx.spans.loc(&sig.ident),
@@ -1125,6 +1131,48 @@ impl FileWalker<'_> {
         });
         walk(self);
         self.frames.pop();
+    }
+
+    /// What a shrinking call shrinks: a field, or a local of the same name as one
+    /// (`let callbacks = self.callbacks.clone(); .. callbacks.borrow_mut().remove(&id)`).
+    fn shrink_target(&self, expr: &Expr) -> Option<String> {
+        self.field_of(expr).or_else(|| self.local_root(expr))
+    }
+
+    fn local_root(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::MethodCall(m)
+                if contains(&self.t().transparent_methods, &m.method.to_string()) =>
+            {
+                self.local_root(&m.receiver)
+            }
+            Expr::Paren(p) => self.local_root(&p.expr),
+            Expr::Reference(r) => self.local_root(&r.expr),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.local_root(&u.expr),
+            Expr::Try(t) => self.local_root(&t.expr),
+            Expr::Await(a) => self.local_root(&a.base),
+            _ => single_ident(expr),
+        }
+    }
+
+    /// A field handed whole to a call (`notify(self.subs.clone())`, `prune(&mut self.subs)`)
+    /// may be shrunk there under another name: count it as shrinking.
+    fn escapes<'e>(&mut self, args: impl Iterator<Item = &'e Expr>) {
+        for arg in args {
+            let e = peel(arg);
+            let field = match e {
+                Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => {
+                    self.field_of(&m.receiver)
+                }
+                Expr::Call(c) if call_path(e).and_then(last_ident).as_deref() == Some("clone") => {
+                    c.args.first().and_then(|a| self.field_of(a))
+                }
+                _ => self.field_of(e),
+            };
+            if let Some(field) = field {
+                self.facts.shrunk.insert(field);
+            }
+        }
     }
 
     fn growth(&mut self, field: String, site: Location, method: &str) {
@@ -1218,20 +1266,18 @@ impl<'ast> Visit<'ast> for FileWalker<'_> {
         }
         let grows = contains(&t.grow_methods, &method);
         let shrinks = contains(&t.shrink_methods, &method);
-        if (grows || shrinks)
-            && let Some(field) = self.field_of(&m.receiver)
-        {
-            if shrinks {
-                self.facts.shrunk.insert(field);
-            } else {
-                let site = self.cx.spans.loc(&m.method);
-                let site = Location {
-                    end: self.cx.spans.loc(m).end,
-                    ..site
-                };
-                self.growth(field, site, &method);
-            }
+        if shrinks && let Some(name) = self.shrink_target(&m.receiver) {
+            self.facts.shrunk.insert(name);
         }
+        if grows && let Some(field) = self.field_of(&m.receiver) {
+            let site = self.cx.spans.loc(&m.method);
+            let site = Location {
+                end: self.cx.spans.loc(m).end,
+                ..site
+            };
+            self.growth(field, site, &method);
+        }
+        self.escapes(m.args.iter());
         visit::visit_expr_method_call(self, m);
     }
 
@@ -1250,6 +1296,7 @@ impl<'ast> Visit<'ast> for FileWalker<'_> {
                 self.facts.shrunk.insert(field);
             }
         }
+        self.escapes(c.args.iter());
         visit::visit_expr_call(self, c);
     }
 
@@ -1280,6 +1327,20 @@ struct Classifier<'a> {
 }
 
 impl Classifier<'_> {
+    /// The collection is reached through a lock or a `RefCell`: shared, so registered
+    /// into through `&self` by whoever holds the owner.
+    fn shared(&self, ty: &Ty, depth: usize) -> bool {
+        let t = self.tables;
+        let Some(last) = ty.last() else { return false };
+        if contains(&t.shared_wrappers, last) {
+            return true;
+        }
+        if depth < MAX_DEPTH && contains(&t.wrappers, last) {
+            return ty.args().first().is_some_and(|a| self.shared(a, depth + 1));
+        }
+        depth < MAX_DEPTH && self.expand(ty).is_some_and(|e| self.shared(&e, depth + 1))
+    }
+
     fn expand(&self, ty: &Ty) -> Option<Ty> {
         let Ty::Path { path, args } = ty else {
             return None;
@@ -1397,6 +1458,7 @@ impl LeakedListener {
                 let Some((kind, elem)) = classifier.registry(&field.ty, 0) else {
                     continue;
                 };
+                let shared = classifier.shared(&field.ty, 0);
                 let unique = field_names.get(field.name.as_str()) == Some(&1);
                 let mut growth: Vec<&Growth> = facts
                     .iter()
@@ -1404,6 +1466,10 @@ impl LeakedListener {
                     .filter(|g| {
                         g.field == field.name
                             && !g.setup
+                            && (shared
+                                || g.registrar
+                                    .as_ref()
+                                    .is_some_and(|(n, _)| self.registrar_named(n)))
                             && (unique || g.impl_type.as_deref() == Some(decl.name.as_str()))
                     })
                     .collect();
@@ -1414,6 +1480,15 @@ impl LeakedListener {
                 out.push(self.registry_finding(decl, field, kind, &elem, first));
             }
         }
+    }
+
+    /// A method named like a subscription (`subscribe`, `add_listener`, `on_change`).
+    fn registrar_named(&self, name: &str) -> bool {
+        let name = name.to_lowercase();
+        self.tables.registrar_words.iter().any(|w| {
+            name.split('_')
+                .any(|part| part == w || (w.len() >= 4 && part.starts_with(w.as_str())))
+        })
     }
 
     fn registry_finding(
