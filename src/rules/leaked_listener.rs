@@ -477,6 +477,26 @@ impl<'ast> Visit<'ast> for LocalsCollector<'_, 'ast> {
         visit::visit_expr_path(self, p);
     }
 
+    /// A name inside an unexpanded macro (`view! { .. h.remove() .. }`) is a use we cannot
+    /// read: count it as one that may remove or keep the value.
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        fn idents(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
+            for t in tokens {
+                match t {
+                    proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+                    proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
+                    _ => {}
+                }
+            }
+        }
+        let mut names = Vec::new();
+        idents(mac.tokens.clone(), &mut names);
+        for name in names {
+            self.locals.uses.entry(name).or_default().push(Use::Other);
+        }
+        visit::visit_macro(self, mac);
+    }
+
     // Nested items are functions of their own, read by the file walker.
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
