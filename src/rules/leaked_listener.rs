@@ -131,6 +131,8 @@ struct Growth {
     site: Location,
     method: String,
     registrar: Option<(String, Location)>,
+    /// The registering function takes a callback, sender or listener parameter.
+    takes_callback: bool,
     impl_type: Option<String>,
     setup: bool,
 }
@@ -1024,6 +1026,7 @@ struct FnFrame {
     name: String,
     at: Location,
     setup: bool,
+    takes_callback: bool,
     /// `let subs = self.subs.lock().unwrap();` → `subs` → `subs` field.
     aliases: HashMap<String, String>,
 }
@@ -1143,10 +1146,12 @@ impl FileWalker<'_> {
             .receiver()
             .is_some_and(|r| r.reference.is_some() && r.mutability.is_none());
         let setup = !shared_self && returns_self(sig, impl_type.as_deref());
+        let takes_callback = self.takes_callback(sig);
         self.frames.push(FnFrame {
             name: sig.ident.to_string(),
             at: self.cx.spans.loc(&sig.ident),
             setup,
+            takes_callback,
             aliases: HashMap::new(),
         });
         walk(self);
@@ -1195,6 +1200,34 @@ impl FileWalker<'_> {
         }
     }
 
+    /// A parameter (or a generic bound of one) names a callback-like type.
+    fn takes_callback(&self, sig: &syn::Signature) -> bool {
+        use quote::ToTokens;
+        fn idents(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
+            for t in tokens {
+                match t {
+                    proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+                    proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
+                    _ => {}
+                }
+            }
+        }
+        let mut names = Vec::new();
+        idents(sig.inputs.to_token_stream(), &mut names);
+        idents(sig.generics.to_token_stream(), &mut names);
+        if let Some(w) = &sig.generics.where_clause {
+            idents(w.to_token_stream(), &mut names);
+        }
+        let t = self.t();
+        names.iter().any(|n| {
+            contains(&t.fn_traits, n)
+                || contains(&t.callback_types, n)
+                || contains(&t.sender_types, n)
+                || contains(&t.weak_types, n)
+                || t.listener_suffixes.iter().any(|s| n.ends_with(s.as_str()))
+        })
+    }
+
     fn growth(&mut self, field: String, site: Location, method: &str) {
         let frame = self.frames.last();
         let growth = Growth {
@@ -1202,6 +1235,7 @@ impl FileWalker<'_> {
             site,
             method: method.to_string(),
             registrar: frame.map(|f| (f.name.clone(), f.at)),
+            takes_callback: frame.is_some_and(|f| f.takes_callback),
             impl_type: self.impl_types.last().cloned().flatten(),
             setup: frame.is_some_and(|f| f.setup),
         };
@@ -1428,7 +1462,9 @@ impl Classifier<'_> {
             Ty::Path { args, .. } => {
                 let last = ty.last()?;
                 if contains(&t.weak_types, last) {
-                    Some(ElementKind::Weak)
+                    // `Weak<()>` is a liveness token, not a subscriber.
+                    let unit = matches!(args.first(), Some(Ty::Tuple(items)) if items.is_empty());
+                    (!unit).then_some(ElementKind::Weak)
                 } else if contains(&t.sender_types, last) {
                     Some(ElementKind::Sender)
                 } else if contains(&t.callback_types, last) {
@@ -1487,9 +1523,10 @@ impl LeakedListener {
                         g.field == field.name
                             && !g.setup
                             && (shared
-                                || g.registrar
-                                    .as_ref()
-                                    .is_some_and(|(n, _)| self.registrar_named(n)))
+                                || g.takes_callback
+                                    && g.registrar
+                                        .as_ref()
+                                        .is_some_and(|(n, _)| self.registrar_named(n)))
                             && (unique || g.impl_type.as_deref() == Some(decl.name.as_str()))
                     })
                     .collect();
