@@ -53,6 +53,7 @@ struct Tables {
     wrappers: Vec<String>,
     shared_wrappers: Vec<String>,
     registrar_words: Vec<String>,
+    lock_methods: Vec<String>,
     sequences: Vec<String>,
     maps: Vec<String>,
     grow_methods: Vec<String>,
@@ -133,6 +134,8 @@ struct Growth {
     registrar: Option<(String, Location)>,
     /// The registering function takes a callback, sender or listener parameter.
     takes_callback: bool,
+    /// The growing call reaches the field through a lock or a `RefCell` borrow.
+    through_lock: bool,
     impl_type: Option<String>,
     setup: bool,
 }
@@ -1027,6 +1030,8 @@ struct FnFrame {
     at: Location,
     setup: bool,
     takes_callback: bool,
+    /// Locals bound to a lock guard or a borrow (`let mut inner = self.inner.lock();`).
+    locked_aliases: HashSet<String>,
     /// `let subs = self.subs.lock().unwrap();` → `subs` → `subs` field.
     aliases: HashMap<String, String>,
 }
@@ -1152,6 +1157,7 @@ impl FileWalker<'_> {
             at: self.cx.spans.loc(&sig.ident),
             setup,
             takes_callback,
+            locked_aliases: HashSet::new(),
             aliases: HashMap::new(),
         });
         walk(self);
@@ -1200,6 +1206,23 @@ impl FileWalker<'_> {
         }
     }
 
+    fn bind(&mut self, name: String, init: &Expr) {
+        let field = self.field_of(init);
+        let locked = {
+            let s = scan(init);
+            self.t().lock_methods.iter().any(|l| s.methods.contains(l))
+        };
+        let Some(frame) = self.frames.last_mut() else {
+            return;
+        };
+        if locked {
+            frame.locked_aliases.insert(name.clone());
+        }
+        if let Some(field) = field {
+            frame.aliases.insert(name, field);
+        }
+    }
+
     /// A parameter (or a generic bound of one) names a callback-like type.
     fn takes_callback(&self, sig: &syn::Signature) -> bool {
         use quote::ToTokens;
@@ -1228,7 +1251,14 @@ impl FileWalker<'_> {
         })
     }
 
-    fn growth(&mut self, field: String, site: Location, method: &str) {
+    fn growth(&mut self, field: String, site: Location, method: &str, receiver: &Expr) {
+        let s = scan(receiver);
+        let through_lock = self.t().lock_methods.iter().any(|l| s.methods.contains(l))
+            || s.idents.iter().any(|i| {
+                self.frames
+                    .last()
+                    .is_some_and(|f| f.locked_aliases.contains(i))
+            });
         let frame = self.frames.last();
         let growth = Growth {
             field,
@@ -1236,6 +1266,7 @@ impl FileWalker<'_> {
             method: method.to_string(),
             registrar: frame.map(|f| (f.name.clone(), f.at)),
             takes_callback: frame.is_some_and(|f| f.takes_callback),
+            through_lock,
             impl_type: self.impl_types.last().cloned().flatten(),
             setup: frame.is_some_and(|f| f.setup),
         };
@@ -1288,11 +1319,8 @@ impl<'ast> Visit<'ast> for FileWalker<'_> {
                 Pat::TupleStruct(ts) if ts.elems.len() == 1 => pat_ident(&ts.elems[0]),
                 _ => None,
             });
-            if let Some(name) = name
-                && let Some(field) = self.field_of(&init.expr)
-                && let Some(frame) = self.frames.last_mut()
-            {
-                frame.aliases.insert(name, field);
+            if let Some(name) = name {
+                self.bind(name, &init.expr);
             }
         }
         visit::visit_local(self, l);
@@ -1302,10 +1330,8 @@ impl<'ast> Visit<'ast> for FileWalker<'_> {
         if let Pat::TupleStruct(ts) = &*l.pat
             && ts.elems.len() == 1
             && let Some(name) = pat_ident(&ts.elems[0])
-            && let Some(field) = self.field_of(&l.expr)
-            && let Some(frame) = self.frames.last_mut()
         {
-            frame.aliases.insert(name, field);
+            self.bind(name, &l.expr);
         }
         visit::visit_expr_let(self, l);
     }
@@ -1329,7 +1355,7 @@ impl<'ast> Visit<'ast> for FileWalker<'_> {
                 end: self.cx.spans.loc(m).end,
                 ..site
             };
-            self.growth(field, site, &method);
+            self.growth(field, site, &method, &m.receiver);
         }
         self.escapes(m.args.iter());
         visit::visit_expr_method_call(self, m);
@@ -1492,6 +1518,7 @@ impl LeakedListener {
             .iter()
             .flat_map(|f| f.shrunk.iter().map(String::as_str))
             .collect();
+        let locked = self.locked_types(cx.index);
         let mut field_names: HashMap<&str, usize> = HashMap::new();
         for decl in &cx.index.types {
             for f in &decl.fields {
@@ -1514,7 +1541,7 @@ impl LeakedListener {
                 let Some((kind, elem)) = classifier.registry(&field.ty, 0) else {
                     continue;
                 };
-                let shared = classifier.shared(&field.ty, 0);
+                let shared = classifier.shared(&field.ty, 0) || locked.contains(decl.name.as_str());
                 let unique = field_names.get(field.name.as_str()) == Some(&1);
                 let mut growth: Vec<&Growth> = facts
                     .iter()
@@ -1523,6 +1550,7 @@ impl LeakedListener {
                         g.field == field.name
                             && !g.setup
                             && (shared
+                                || g.through_lock
                                 || g.takes_callback
                                     && g.registrar
                                         .as_ref()
@@ -1537,6 +1565,36 @@ impl LeakedListener {
                 out.push(self.registry_finding(decl, field, kind, &elem, first));
             }
         }
+    }
+
+    /// Crate types that some field holds behind a lock or a `RefCell`.
+    fn locked_types<'i>(&self, index: &'i CrateIndex<'i>) -> HashSet<&'i str> {
+        fn names<'t>(ty: &'t Ty, under_lock: bool, shared: &[String], out: &mut HashSet<&'t str>) {
+            match ty {
+                Ty::Path { path, args } => {
+                    let last = path.last().map(String::as_str).unwrap_or("");
+                    if under_lock {
+                        out.insert(last);
+                    }
+                    let lock = under_lock || contains(shared, last);
+                    args.iter().for_each(|a| names(a, lock, shared, out));
+                }
+                Ty::Tuple(items) => items.iter().for_each(|a| names(a, under_lock, shared, out)),
+                Ty::Array(t) | Ty::Ptr(t) => names(t, under_lock, shared, out),
+                Ty::Ref { inner, .. } => names(inner, under_lock, shared, out),
+                Ty::Dyn(_) | Ty::Other => {}
+            }
+        }
+        let mut out = HashSet::new();
+        for decl in &index.types {
+            for f in &decl.fields {
+                names(&f.ty, false, &self.tables.shared_wrappers, &mut out);
+            }
+        }
+        for a in &index.aliases {
+            names(&a.ty, false, &self.tables.shared_wrappers, &mut out);
+        }
+        out
     }
 
     /// A method named like a subscription (`subscribe`, `add_listener`, `on_change`).
