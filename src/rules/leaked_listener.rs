@@ -765,6 +765,16 @@ impl<'ast> FnChecker<'_, 'ast> {
         if root.as_ref().is_some_and(|r| scope.bound.contains(r)) {
             return;
         }
+        // The DOM ignores a second `addEventListener` of the same function: only a
+        // `Closure` made per event adds a listener.
+        if contains(&self.t().dom_add, method)
+            && !m.args.iter().skip(1).any(|a| {
+                let s = scan(a);
+                s.closures > 0 || s.idents.iter().any(|i| scope.bound.contains(i))
+            })
+        {
+            return;
+        }
         let callbacks: Vec<&Expr> = m.args.iter().collect();
         if self.captures_clone_of(&callbacks, root.as_deref()) {
             return;
