@@ -155,6 +155,7 @@ struct ListenerFacts {
     growth: Vec<Growth>,
     shrunk: HashSet<String>,
     nested: Vec<NestedRegistration>,
+    /// Names of the functions and methods the file calls or defines.
     called: HashSet<String>,
 }
 
@@ -1153,6 +1154,8 @@ impl FileWalker<'_> {
         block: &syn::Block,
         walk: impl FnOnce(&mut Self),
     ) {
+        // A removal the crate defines is one its users may call.
+        self.facts.called.insert(sig.ident.to_string());
         self.analyze_fn(attrs, sig, block);
         let impl_type = self.impl_types.last().cloned().flatten();
         // Constructors and builders configure; they do not subscribe. A `&self` method
@@ -1318,7 +1321,10 @@ impl<'ast> Visit<'ast> for FileWalker<'_> {
             Some(block) => self.with_fn(&f.attrs, &f.sig, block, |s| {
                 visit::visit_trait_item_fn(s, f)
             }),
-            None => visit::visit_trait_item_fn(self, f),
+            None => {
+                self.facts.called.insert(f.sig.ident.to_string());
+                visit::visit_trait_item_fn(self, f)
+            }
         }
     }
 
@@ -1740,7 +1746,7 @@ impl Rule for LeakedListener {
                 )
                 .label(n.context, "runs once per event")
                 .note(format!(
-                    "`{}` is captured from outside, so it outlives every event: each one adds another listener to it, and each of them runs on every later event; no `{removal}` is called anywhere in the crate",
+                    "`{}` is captured from outside, so it outlives every event: each one adds another listener to it, and each of them runs on every later event; nothing in the crate defines or calls `{removal}`",
                     n.receiver
                 ))
                 .help(format!(
