@@ -16,6 +16,7 @@ use crate::meta::RuleMeta;
 use crate::source::FileSpans;
 
 pub mod closure_cycle;
+pub mod leaked_listener;
 pub mod rc_cycle;
 
 pub struct FileCtx<'a> {
@@ -76,6 +77,7 @@ pub fn registry() -> &'static [Box<dyn Rule>] {
     RULES.get_or_init(|| {
         let mut rules: Vec<Box<dyn Rule>> = vec![
             Box::new(closure_cycle::ClosureCycle::new()),
+            Box::new(leaked_listener::LeakedListener::new()),
             Box::new(rc_cycle::RcCycle::new()),
         ];
         rules.sort_by(|a, b| a.id().cmp(b.id()));
