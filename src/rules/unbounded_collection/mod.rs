@@ -1,0 +1,720 @@
+//! `unbounded-collection`: maps, sets, queues and caches that only grow.
+//!
+//! Each file task ([`scan`]) records every access to a field, static or local
+//! that grows, shrinks, escapes or length-checks it, by access path (`self.a.b`,
+//! `state.f`, `CACHE`), plus the statics, the struct names held in an `Arc`/`Rc`
+//! and the fields built as unbounded caches. The crate pass resolves each path
+//! to a struct field through the crate's type index, and reports collection
+//! fields and statics that grow somewhere, never shrink anywhere, and are
+//! long-lived. Locals in endless loops and `#[cached]` are decided per file.
+
+mod scan;
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Deserialize;
+use syn::visit::Visit;
+
+use crate::crate_index::{CrateIndex, Entity};
+use crate::diagnostic::{Finding, Location};
+use crate::facts::{Ty, TypeDecl, TypeKind};
+use crate::meta::RuleMeta;
+use crate::rules::{CrateCtx, FileCtx, FileOutput, Rule};
+use scan::{EventKind, FileScan, Root, Scanner};
+
+pub struct UnboundedCollection {
+    meta: RuleMeta,
+    tables: Tables,
+}
+
+#[derive(Deserialize)]
+pub struct Tables {
+    collections: Vec<String>,
+    concurrent: Vec<String>,
+    maybe_unbounded: Vec<String>,
+    unbounded_constructors: Vec<String>,
+    bounding_builder_methods: Vec<String>,
+    builder_constructors: Vec<String>,
+    unbounded_type_args: Vec<String>,
+    bounded: Vec<String>,
+    join_sets: Vec<String>,
+    wrappers: Vec<String>,
+    interior: Vec<String>,
+    shared_holders: Vec<String>,
+    extractors: Vec<String>,
+    transparent_methods: Vec<String>,
+    with_methods: Vec<String>,
+    grow_methods: Vec<String>,
+    entry_methods: Vec<String>,
+    entry_grow_methods: Vec<String>,
+    shrink_methods: Vec<String>,
+    mem_functions: Vec<String>,
+    long_lived_words: Vec<String>,
+    constructor_names: Vec<String>,
+    constructor_prefixes: Vec<String>,
+    constructor_traits: Vec<String>,
+    local_constructors: Vec<String>,
+    event_methods: Vec<String>,
+    cached_attributes: Vec<String>,
+    cached_bounding_args: Vec<String>,
+    listener_element_types: Vec<String>,
+    listener_fn_traits: Vec<String>,
+    listener_trait_suffixes: Vec<String>,
+    /// Last segments of the type tables, filled after loading.
+    #[serde(skip)]
+    names: Names,
+}
+
+#[derive(Default)]
+struct Names {
+    unbounded_type_args: Vec<String>,
+    wrappers: Vec<String>,
+    interior: Vec<String>,
+    holders: Vec<String>,
+    /// What a parameter's type is seen through to name its struct.
+    param_wrappers: Vec<String>,
+    /// Types a local collection is built from (`Vec::new()`, `JoinSet::new()`).
+    local_collections: Vec<String>,
+    listener_types: Vec<String>,
+    /// Every collection-like table entry with its kind, by full path.
+    kinds: Vec<(Vec<String>, Kind)>,
+    /// Last names that more than one entry uses (`Cache`): matched by crate.
+    ambiguous: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Bounded,
+    Collection,
+    Concurrent,
+    JoinSet,
+    MaybeUnbounded,
+}
+
+/// The type names of a table (`std::collections::HashMap` → `HashMap`): types are
+/// written through imports and re-exports, so they are compared by last segment.
+fn last_names(table: &[String]) -> Vec<String> {
+    table
+        .iter()
+        .map(|p| p.rsplit("::").next().unwrap_or(p).to_string())
+        .collect()
+}
+
+fn has(list: &[String], name: &str) -> bool {
+    list.iter().any(|x| x == name)
+}
+
+impl Tables {
+    fn fill_names(&mut self) {
+        let mut param_wrappers = last_names(&self.wrappers);
+        param_wrappers.extend(last_names(&self.shared_holders));
+        param_wrappers.extend(last_names(&self.extractors));
+        let mut local_collections = last_names(&self.collections);
+        local_collections.extend(last_names(&self.concurrent));
+        local_collections.extend(last_names(&self.join_sets));
+        let mut kinds = Vec::new();
+        for (table, kind) in [
+            (&self.bounded, Kind::Bounded),
+            (&self.concurrent, Kind::Concurrent),
+            (&self.collections, Kind::Collection),
+            (&self.join_sets, Kind::JoinSet),
+            (&self.maybe_unbounded, Kind::MaybeUnbounded),
+        ] {
+            for entry in table {
+                kinds.push((
+                    entry.split("::").map(str::to_string).collect::<Vec<_>>(),
+                    kind,
+                ));
+            }
+        }
+        let mut ambiguous = Vec::new();
+        for (i, (a, ka)) in kinds.iter().enumerate() {
+            if kinds[..i]
+                .iter()
+                .any(|(b, kb)| b.last() == a.last() && kb != ka)
+            {
+                ambiguous.extend(a.last().cloned());
+            }
+        }
+        self.names = Names {
+            kinds,
+            ambiguous,
+            unbounded_type_args: self.unbounded_type_args.clone(),
+            wrappers: last_names(&self.wrappers),
+            interior: last_names(&self.interior),
+            holders: last_names(&self.shared_holders),
+            param_wrappers,
+            local_collections,
+            listener_types: last_names(&self.listener_element_types),
+        };
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ShapeKind {
+    Collection,
+    JoinSet,
+    /// A cache type that is bounded unless built unbounded.
+    MaybeUnbounded,
+}
+
+#[derive(Clone, Debug)]
+struct Shape {
+    kind: ShapeKind,
+    name: String,
+    interior: Option<String>,
+    concurrent: bool,
+    shared_pointer: bool,
+    elements: Vec<Ty>,
+}
+
+const MAX_DEPTH: usize = 16;
+
+/// Words of an identifier: `AppState` → app, state; `pending_requests` → pending, requests.
+fn words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c == '_' || !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Where an event lands once its access path is resolved.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Target {
+    /// A struct field; the struct is unknown when the receiver's type is not written.
+    Field(Option<String>, String),
+    Static(String),
+}
+
+struct Resolved<'s> {
+    file: usize,
+    event: &'s scan::Event,
+}
+
+struct Crate<'a, 'c> {
+    rule: &'a UnboundedCollection,
+    index: &'a CrateIndex<'c>,
+    types: HashMap<&'a str, Vec<&'a TypeDecl>>,
+    statics: HashMap<&'a str, &'a scan::StaticDecl>,
+}
+
+impl Crate<'_, '_> {
+    fn shape(&self, ty: &Ty, module: &[String], depth: usize) -> Option<Shape> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let n = &self.rule.tables.names;
+        let Ty::Path { path, args } = ty else {
+            return None;
+        };
+        let last = path.last()?.as_str();
+        let kind = n
+            .kinds
+            .iter()
+            .filter(|(entry, _)| entry.last().map(String::as_str) == Some(last))
+            .find(|(entry, _)| {
+                // An ambiguous name is matched by its crate; unqualified, it is the prelude's.
+                let krate = |p: &[String]| match p.first().map(String::as_str) {
+                    Some("alloc" | "core") | None => "std".to_string(),
+                    Some(_) if p.len() == 1 => "std".to_string(),
+                    Some(k) => k.to_string(),
+                };
+                !has(&n.ambiguous, last) || krate(entry) == krate(path)
+            })
+            .map(|(_, k)| *k);
+        let unbounded_arg = args
+            .iter()
+            .any(|a| a.last().is_some_and(|l| has(&n.unbounded_type_args, l)));
+        let leaf = |shape_kind| {
+            Some(Shape {
+                kind: shape_kind,
+                name: last.to_string(),
+                interior: None,
+                concurrent: kind == Some(Kind::Concurrent),
+                shared_pointer: false,
+                elements: args.clone(),
+            })
+        };
+        match kind {
+            Some(Kind::Bounded) => return None,
+            Some(Kind::Collection | Kind::Concurrent) => return leaf(ShapeKind::Collection),
+            Some(Kind::JoinSet) => return leaf(ShapeKind::JoinSet),
+            Some(Kind::MaybeUnbounded) if unbounded_arg => return leaf(ShapeKind::Collection),
+            Some(Kind::MaybeUnbounded) => return leaf(ShapeKind::MaybeUnbounded),
+            None if has(&n.ambiguous, last) => return None,
+            None => {}
+        }
+        if has(&n.wrappers, last) || has(&n.holders, last) {
+            let mut inner = self.shape(args.first()?, module, depth + 1)?;
+            if has(&n.interior, last) && inner.interior.is_none() {
+                inner.interior = Some(last.to_string());
+            }
+            inner.shared_pointer |= has(&n.holders, last);
+            return Some(inner);
+        }
+        if let Some(Entity::Alias(a)) = self.index.resolve(path, module) {
+            let expanded = self.index.expand_alias(a, args);
+            let module = self.index.aliases[a].module.clone();
+            return self.shape(&expanded, &module, depth + 1);
+        }
+        None
+    }
+
+    /// Callbacks, senders, `Weak`s and listener trait objects: `leaked-listener`'s.
+    fn is_listener(&self, ty: &Ty, module: &[String], depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        let t = &self.rule.tables;
+        let dyn_listener = |b: &Ty| {
+            b.last().is_some_and(|l| {
+                has(&t.listener_fn_traits, l)
+                    || t.listener_trait_suffixes
+                        .iter()
+                        .any(|s| l.ends_with(s.as_str()))
+            })
+        };
+        match ty {
+            Ty::Path { path, args } => {
+                let Some(last) = path.last() else {
+                    return false;
+                };
+                if has(&t.names.listener_types, last) {
+                    return true;
+                }
+                if args.is_empty()
+                    && let Some(Entity::Alias(a)) = self.index.resolve(path, module)
+                {
+                    let expanded = self.index.expand_alias(a, args);
+                    let module = self.index.aliases[a].module.clone();
+                    return self.is_listener(&expanded, &module, depth + 1);
+                }
+                args.iter().any(|a| self.is_listener(a, module, depth + 1))
+            }
+            Ty::Dyn(bounds) => bounds.iter().any(dyn_listener),
+            Ty::Tuple(items) => items.iter().any(|i| self.is_listener(i, module, depth + 1)),
+            Ty::Array(i) => self.is_listener(i, module, depth + 1),
+            _ => false,
+        }
+    }
+
+    /// The crate struct a type holds, seen through wrappers and holders.
+    fn struct_in(&self, ty: &Ty, module: &[String], depth: usize) -> Option<&str> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let n = &self.rule.tables.names;
+        match ty {
+            Ty::Path { path, args } => {
+                let last = path.last()?.as_str();
+                if has(&n.wrappers, last) || has(&n.holders, last) {
+                    return self.struct_in(args.first()?, module, depth + 1);
+                }
+                match self.index.resolve(path, module)? {
+                    Entity::Type(i) => Some(self.index.types[i].name.as_str()),
+                    Entity::Alias(a) => {
+                        let expanded = self.index.expand_alias(a, args);
+                        let module = self.index.aliases[a].module.clone();
+                        let found = self.struct_in(&expanded, &module, depth + 1)?;
+                        self.types.get_key_value(found).map(|(k, _)| *k)
+                    }
+                    Entity::Trait(_) => None,
+                }
+            }
+            Ty::Ref { inner, .. } => self.struct_in(inner, module, depth + 1),
+            _ => None,
+        }
+    }
+
+    fn field_struct(&self, owner: &str, field: &str) -> Option<&str> {
+        let decls = self.types.get(owner)?;
+        if decls.len() != 1 {
+            return None;
+        }
+        let f = decls[0].fields.iter().find(|f| f.name == field)?;
+        self.struct_in(&f.ty, &decls[0].module, 0)
+    }
+
+    fn resolve(&self, root: &Root, fields: &[String]) -> Option<Target> {
+        let (start, walk): (Option<&str>, &[String]) = match root {
+            Root::Static(s) if fields.is_empty() => return Some(Target::Static(s.clone())),
+            Root::Static(s) => (
+                self.statics
+                    .get(s.as_str())
+                    .and_then(|d| self.struct_in(&d.ty, &d.module, 0)),
+                fields,
+            ),
+            Root::SelfValue(Some(t)) | Root::Param(t) => (Some(t.as_str()), fields),
+            Root::SelfValue(None) | Root::Unknown => (None, fields),
+            Root::Local(_) => return None,
+        };
+        let (last, prefix) = walk.split_last()?;
+        let mut owner = start;
+        for f in prefix {
+            owner = owner.and_then(|o| self.field_struct(o, f));
+        }
+        Some(Target::Field(owner.map(str::to_string), last.clone()))
+    }
+}
+
+/// Struct names reachable from the held ones through their fields.
+fn long_lived_types(
+    cx: &CrateCtx<'_>,
+    scans: &[(usize, &FileScan)],
+    tables: &Tables,
+) -> HashSet<String> {
+    let holders = &tables.names.holders;
+    let mut held: HashSet<String> = HashSet::new();
+    for (_, s) in scans {
+        held.extend(s.held.iter().cloned());
+    }
+    fn names_in(ty: &Ty, out: &mut Vec<String>) {
+        match ty {
+            Ty::Path { path, args } => {
+                if let Some(l) = path.last() {
+                    out.push(l.clone());
+                }
+                args.iter().for_each(|a| names_in(a, out));
+            }
+            Ty::Tuple(items) => items.iter().for_each(|a| names_in(a, out)),
+            Ty::Array(t) | Ty::Ref { inner: t, .. } | Ty::Ptr(t) => names_in(t, out),
+            _ => {}
+        }
+    }
+    fn held_in(ty: &Ty, holders: &[String], out: &mut Vec<String>) {
+        if let Ty::Path { path, args } = ty {
+            if path.last().is_some_and(|l| has(holders, l)) {
+                args.iter().for_each(|a| names_in(a, out));
+            } else {
+                args.iter().for_each(|a| held_in(a, holders, out));
+            }
+        }
+    }
+    for t in &cx.index.types {
+        for f in &t.fields {
+            let mut out = Vec::new();
+            held_in(&f.ty, holders, &mut out);
+            held.extend(out);
+        }
+    }
+    // A struct held by a long-lived one is long-lived too.
+    loop {
+        let mut added = false;
+        for t in &cx.index.types {
+            if !held.contains(&t.name) {
+                continue;
+            }
+            for f in &t.fields {
+                let mut out = Vec::new();
+                names_in(&f.ty, &mut out);
+                for n in out {
+                    if cx.index.types.iter().any(|t| t.name == n) && held.insert(n) {
+                        added = true;
+                    }
+                }
+            }
+        }
+        if !added {
+            break;
+        }
+    }
+    held
+}
+
+fn describe(events: &[&Resolved<'_>], fns: &dyn Fn(&Resolved<'_>) -> String) -> String {
+    let mut by_verb: Vec<(&str, Vec<String>)> = Vec::new();
+    for e in events {
+        let name = fns(e);
+        match by_verb.iter_mut().find(|(v, _)| *v == e.event.verb) {
+            Some((_, names)) => {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            None => by_verb.push((e.event.verb, vec![name])),
+        }
+    }
+    by_verb
+        .into_iter()
+        .map(|(verb, names)| {
+            let shown = if names.len() > 3 {
+                format!("{} and {} more", names[..3].join(", "), names.len() - 3)
+            } else if names.len() > 1 {
+                format!(
+                    "{} and {}",
+                    names[..names.len() - 1].join(", "),
+                    names[names.len() - 1]
+                )
+            } else {
+                names[0].clone()
+            };
+            format!("{verb} in {shown}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+const HELP: &str = "remove entries when they die (on a disconnect, a completion), bound it (`lru::LruCache`, `moka` with `max_capacity`), or evict on a length check";
+
+impl UnboundedCollection {
+    pub fn new() -> UnboundedCollection {
+        let meta = RuleMeta::parse(include_str!("../../../rules/unbounded-collection.toml"));
+        let mut tables: Tables = meta.tables();
+        tables.fill_names();
+        UnboundedCollection { meta, tables }
+    }
+
+    fn long_lived_name(&self, names: &[&str]) -> Option<String> {
+        names
+            .iter()
+            .flat_map(|n| words(n))
+            .find(|w| has(&self.tables.long_lived_words, w))
+    }
+}
+
+impl Default for UnboundedCollection {
+    fn default() -> Self {
+        UnboundedCollection::new()
+    }
+}
+
+struct Candidate<'d> {
+    owner: Option<&'d str>,
+    name: String,
+    target: Target,
+    location: Location,
+    shape: Shape,
+}
+
+impl Rule for UnboundedCollection {
+    fn meta(&self) -> &RuleMeta {
+        &self.meta
+    }
+
+    fn check_file(&self, cx: &FileCtx<'_>, out: &mut FileOutput) {
+        let mut scanner = Scanner::new(&self.tables, cx.imports, cx.spans, cx.module);
+        scanner.visit_file(cx.file);
+        let mut scan = scanner.out;
+        out.findings.append(&mut scan.findings);
+        out.facts = Some(Box::new(scan));
+    }
+
+    fn check_crate(&self, cx: &CrateCtx<'_>, out: &mut Vec<Finding>) {
+        let scans: Vec<(usize, &FileScan)> = cx
+            .files
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                f.facts
+                    .and_then(|a| a.downcast_ref::<FileScan>())
+                    .map(|s| (i, s))
+            })
+            .collect();
+        let mut types: HashMap<&str, Vec<&TypeDecl>> = HashMap::new();
+        for t in &cx.index.types {
+            types.entry(t.name.as_str()).or_default().push(t);
+        }
+        let mut statics = HashMap::new();
+        for (_, s) in &scans {
+            for d in &s.statics {
+                statics.insert(d.name.as_str(), d);
+            }
+        }
+        let c = Crate {
+            rule: self,
+            index: cx.index,
+            types,
+            statics,
+        };
+        let held = long_lived_types(cx, &scans, &self.tables);
+        if std::env::var_os("LEAKLINT_UC_DEBUG").is_some() {
+            for (_, s) in &scans {
+                eprintln!("{:#?}", s.events);
+            }
+        }
+        let unbounded_inits: HashSet<&str> = scans
+            .iter()
+            .flat_map(|(_, s)| s.unbounded_inits.iter().map(String::as_str))
+            .collect();
+
+        let mut candidates: Vec<Candidate<'_>> = Vec::new();
+        for t in &cx.index.types {
+            if t.kind != TypeKind::Struct {
+                continue;
+            }
+            for f in &t.fields {
+                if let Some(shape) = c.shape(&f.ty, &t.module, 0) {
+                    candidates.push(Candidate {
+                        owner: Some(t.name.as_str()),
+                        name: f.name.clone(),
+                        target: Target::Field(Some(t.name.clone()), f.name.clone()),
+                        location: f.location,
+                        shape,
+                    });
+                }
+            }
+        }
+        for (_, s) in &scans {
+            for d in &s.statics {
+                if let Some(shape) = c.shape(&d.ty, &d.module, 0) {
+                    candidates.push(Candidate {
+                        owner: None,
+                        name: d.name.clone(),
+                        target: Target::Static(d.name.clone()),
+                        location: d.location,
+                        shape,
+                    });
+                }
+            }
+        }
+        let mut name_count: HashMap<&str, usize> = HashMap::new();
+        for cand in &candidates {
+            if let Target::Field(_, f) = &cand.target {
+                *name_count.entry(f.as_str()).or_default() += 1;
+            }
+        }
+
+        let mut by_target: HashMap<Target, Vec<Resolved<'_>>> = HashMap::new();
+        for (file, s) in &scans {
+            for e in &s.events {
+                if let Some(target) = c.resolve(&e.root, &e.fields) {
+                    by_target.entry(target).or_default().push(Resolved {
+                        file: *file,
+                        event: e,
+                    });
+                }
+            }
+        }
+        let fn_info = |r: &Resolved<'_>| {
+            let s = scans.iter().find(|(f, _)| *f == r.file).expect("scanned").1;
+            &s.fns[r.event.func]
+        };
+
+        for cand in &candidates {
+            if cand.shape.elements.iter().any(|e| c.is_listener(e, &[], 0)) {
+                continue;
+            }
+            let mut events: Vec<&Resolved<'_>> = Vec::new();
+            events.extend(by_target.get(&cand.target).into_iter().flatten());
+            let mut untyped = Vec::new();
+            if let Target::Field(_, f) = &cand.target
+                && let Some(list) = by_target.get(&Target::Field(None, f.clone()))
+            {
+                untyped.extend(list.iter());
+            }
+            let is_static = matches!(cand.target, Target::Static(_));
+            let through_shared =
+                cand.shape.interior.is_some() || cand.shape.concurrent || cand.shape.shared_pointer;
+            let grows: Vec<&Resolved<'_>> = events
+                .iter()
+                .copied()
+                .chain(
+                    untyped
+                        .iter()
+                        .copied()
+                        .filter(|_| name_count.get(cand.name.as_str()) == Some(&1)),
+                )
+                .filter(|r| r.event.kind == EventKind::Grow)
+                .filter(|r| is_static || !fn_info(r).initialises)
+                .filter(|r| !r.event.through_clone || cand.shape.shared_pointer)
+                .filter(|r| cand.shape.kind != ShapeKind::JoinSet || r.event.finishes)
+                .collect();
+            if grows.is_empty() {
+                continue;
+            }
+            let all: Vec<&Resolved<'_>> = events
+                .iter()
+                .copied()
+                .chain(untyped.iter().copied())
+                .collect();
+            let shrinks = all.iter().any(|r| match r.event.kind {
+                EventKind::Shrink | EventKind::Escape => true,
+                EventKind::EscapeShared => through_shared,
+                _ => false,
+            });
+            if shrinks {
+                continue;
+            }
+            let grow_fns: HashSet<(usize, usize)> =
+                grows.iter().map(|r| (r.file, r.event.func)).collect();
+            if all.iter().any(|r| {
+                r.event.kind == EventKind::LenCheck && grow_fns.contains(&(r.file, r.event.func))
+            }) {
+                continue;
+            }
+            if cand.shape.kind == ShapeKind::MaybeUnbounded
+                && !unbounded_inits.contains(cand.name.as_str())
+            {
+                continue;
+            }
+            // Long-lived: a static, shared access, a held struct, or a telling name.
+            let reason = if is_static {
+                Some(String::from("a static lives for the whole program"))
+            } else if let Some(lock) = &cand.shape.interior {
+                Some(format!("it is grown through shared access (`{lock}`)"))
+            } else if cand.shape.concurrent {
+                Some(format!(
+                    "it is grown through shared access (`{}`)",
+                    cand.shape.name
+                ))
+            } else if let Some(o) = cand.owner.filter(|o| held.contains(*o)) {
+                Some(format!("`{o}` is held in an `Arc`/`Rc` or a static"))
+            } else {
+                let mut names = vec![cand.name.as_str()];
+                names.extend(cand.owner);
+                self.long_lived_name(&names)
+                    .map(|w| format!("its name says it is long-lived (`{w}`)"))
+            };
+            let Some(reason) = reason else {
+                continue;
+            };
+            let spelled = match cand.owner {
+                Some(o) => format!("{o}.{}", cand.name),
+                None => format!("static {}", cand.name),
+            };
+            let fn_name = |r: &Resolved<'_>| fn_info(r).name.clone();
+            let mut grows = grows;
+            grows.sort_by_key(|r| (r.file, r.event.location.start));
+            let grown = describe(&grows, &fn_name);
+            let mut finding = if cand.shape.kind == ShapeKind::JoinSet {
+                Finding::new(
+                    cand.location,
+                    format!("{spelled} is never joined: {grown}, never `join_next`ed or shut down"),
+                )
+                .note("a `JoinSet` keeps every finished task's output until it is joined")
+                .help("drain finished tasks with `join_next()`/`try_join_next()` (e.g. a `select!` arm next to the spawns), or `detach_all()` if the results are not needed")
+            } else {
+                Finding::new(
+                    cand.location,
+                    format!("{spelled} only grows: {grown}, never removed, cleared or bounded"),
+                )
+                .help(HELP)
+            };
+            finding = finding.note(format!("long-lived because {reason}"));
+            for r in &grows {
+                finding = finding.label(
+                    r.event.location,
+                    format!("{} here, in {}", r.event.verb, fn_name(r)),
+                );
+            }
+            out.push(finding);
+        }
+    }
+}
