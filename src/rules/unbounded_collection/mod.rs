@@ -40,6 +40,7 @@ pub struct Tables {
     join_sets: Vec<String>,
     wrappers: Vec<String>,
     interior: Vec<String>,
+    local_interior: Vec<String>,
     shared_holders: Vec<String>,
     extractors: Vec<String>,
     transparent_methods: Vec<String>,
@@ -60,6 +61,8 @@ pub struct Tables {
     listener_element_types: Vec<String>,
     listener_fn_traits: Vec<String>,
     listener_trait_suffixes: Vec<String>,
+    program_bounded_keys: Vec<String>,
+    shrink_prefixes: Vec<String>,
     /// Last segments of the type tables, filled after loading.
     #[serde(skip)]
     names: Names,
@@ -70,12 +73,14 @@ struct Names {
     unbounded_type_args: Vec<String>,
     wrappers: Vec<String>,
     interior: Vec<String>,
+    local_interior: Vec<String>,
     holders: Vec<String>,
     /// What a parameter's type is seen through to name its struct.
     param_wrappers: Vec<String>,
     /// Types a local collection is built from (`Vec::new()`, `JoinSet::new()`).
     local_collections: Vec<String>,
     listener_types: Vec<String>,
+    program_bounded: Vec<String>,
     /// Every collection-like table entry with its kind, by full path.
     kinds: Vec<(Vec<String>, Kind)>,
     /// Last names that more than one entry uses (`Cache`): matched by crate.
@@ -142,10 +147,12 @@ impl Tables {
             unbounded_type_args: self.unbounded_type_args.clone(),
             wrappers: last_names(&self.wrappers),
             interior: last_names(&self.interior),
+            local_interior: last_names(&self.local_interior),
             holders: last_names(&self.shared_holders),
             param_wrappers,
             local_collections,
             listener_types: last_names(&self.listener_element_types),
+            program_bounded: last_names(&self.program_bounded_keys),
         };
     }
 }
@@ -296,7 +303,7 @@ impl Crate<'_, '_> {
                 let Some(last) = path.last() else {
                     return false;
                 };
-                if has(&t.names.listener_types, last) {
+                if has(&t.names.listener_types, last) || dyn_listener(ty) {
                     return true;
                 }
                 if args.is_empty()
@@ -374,59 +381,80 @@ impl Crate<'_, '_> {
     }
 }
 
-/// Struct names reachable from the held ones through their fields.
-fn long_lived_types(
-    cx: &CrateCtx<'_>,
-    scans: &[(usize, &FileScan)],
-    tables: &Tables,
-) -> HashSet<String> {
-    let holders = &tables.names.holders;
-    let mut held: HashSet<String> = HashSet::new();
+/// Structs that outlive a call: held in an `Arc`/`Rc`/static (`shared`), and those
+/// that can also be mutated while held (`mutable`: behind a lock or cell, or in a
+/// mutable one), closed over their fields.
+struct LongLived {
+    shared: HashSet<String>,
+    mutable: HashSet<String>,
+}
+
+/// Names in a type with whether an interior wrapper is on the way.
+fn names_in(ty: &Ty, interior: &[String], mutable: bool, out: &mut Vec<(String, bool)>) {
+    match ty {
+        Ty::Path { path, args } => {
+            let Some(l) = path.last() else { return };
+            out.push((l.clone(), mutable));
+            let inner = mutable || has(interior, l);
+            args.iter().for_each(|a| names_in(a, interior, inner, out));
+        }
+        Ty::Tuple(items) => items
+            .iter()
+            .for_each(|a| names_in(a, interior, mutable, out)),
+        Ty::Array(t) => names_in(t, interior, mutable, out),
+        _ => {}
+    }
+}
+
+fn held_in(ty: &Ty, n: &Names, out: &mut Vec<(String, bool)>) {
+    if let Ty::Path { path, args } = ty {
+        if path.last().is_some_and(|l| has(&n.holders, l)) {
+            args.iter()
+                .for_each(|a| names_in(a, &n.interior, false, out));
+        } else {
+            args.iter().for_each(|a| held_in(a, n, out));
+        }
+    }
+}
+
+fn long_lived_types(cx: &CrateCtx<'_>, scans: &[(usize, &FileScan)], tables: &Tables) -> LongLived {
+    let n = &tables.names;
+    let mut found: Vec<(String, bool)> = Vec::new();
     for (_, s) in scans {
-        held.extend(s.held.iter().cloned());
-    }
-    fn names_in(ty: &Ty, out: &mut Vec<String>) {
-        match ty {
-            Ty::Path { path, args } => {
-                if let Some(l) = path.last() {
-                    out.push(l.clone());
-                }
-                args.iter().for_each(|a| names_in(a, out));
-            }
-            Ty::Tuple(items) => items.iter().for_each(|a| names_in(a, out)),
-            Ty::Array(t) | Ty::Ref { inner: t, .. } | Ty::Ptr(t) => names_in(t, out),
-            _ => {}
-        }
-    }
-    fn held_in(ty: &Ty, holders: &[String], out: &mut Vec<String>) {
-        if let Ty::Path { path, args } = ty {
-            if path.last().is_some_and(|l| has(holders, l)) {
-                args.iter().for_each(|a| names_in(a, out));
-            } else {
-                args.iter().for_each(|a| held_in(a, holders, out));
-            }
-        }
+        found.extend(s.held.iter().cloned());
     }
     for t in &cx.index.types {
         for f in &t.fields {
-            let mut out = Vec::new();
-            held_in(&f.ty, holders, &mut out);
-            held.extend(out);
+            held_in(&f.ty, n, &mut found);
         }
     }
-    // A struct held by a long-lived one is long-lived too.
+    let mut ll = LongLived {
+        shared: HashSet::new(),
+        mutable: HashSet::new(),
+    };
+    for (name, mutable) in found {
+        if mutable {
+            ll.mutable.insert(name.clone());
+        }
+        ll.shared.insert(name);
+    }
     loop {
         let mut added = false;
         for t in &cx.index.types {
-            if !held.contains(&t.name) {
+            if !ll.shared.contains(&t.name) {
                 continue;
             }
+            let owner_mutable = ll.mutable.contains(&t.name);
             for f in &t.fields {
                 let mut out = Vec::new();
-                names_in(&f.ty, &mut out);
-                for n in out {
-                    if cx.index.types.iter().any(|t| t.name == n) && held.insert(n) {
-                        added = true;
+                names_in(&f.ty, &n.interior, owner_mutable, &mut out);
+                for (name, mutable) in out {
+                    if !cx.index.types.iter().any(|t| t.name == name) {
+                        continue;
+                    }
+                    added |= ll.shared.insert(name.clone());
+                    if mutable {
+                        added |= ll.mutable.insert(name);
                     }
                 }
             }
@@ -435,7 +463,7 @@ fn long_lived_types(
             break;
         }
     }
-    held
+    ll
 }
 
 fn describe(events: &[&Resolved<'_>], fns: &dyn Fn(&Resolved<'_>) -> String) -> String {
@@ -497,6 +525,8 @@ impl Default for UnboundedCollection {
 
 struct Candidate<'d> {
     owner: Option<&'d str>,
+    /// The declared type, spelled: fields that share one `Arc` have the same.
+    ty: String,
     name: String,
     target: Target,
     location: Location,
@@ -563,6 +593,7 @@ impl Rule for UnboundedCollection {
                 if let Some(shape) = c.shape(&f.ty, &t.module, 0) {
                     candidates.push(Candidate {
                         owner: Some(t.name.as_str()),
+                        ty: f.ty.to_string(),
                         name: f.name.clone(),
                         target: Target::Field(Some(t.name.clone()), f.name.clone()),
                         location: f.location,
@@ -576,6 +607,7 @@ impl Rule for UnboundedCollection {
                 if let Some(shape) = c.shape(&d.ty, &d.module, 0) {
                     candidates.push(Candidate {
                         owner: None,
+                        ty: d.ty.to_string(),
                         name: d.name.clone(),
                         target: Target::Static(d.name.clone()),
                         location: d.location,
@@ -607,8 +639,50 @@ impl Rule for UnboundedCollection {
             &s.fns[r.event.func]
         };
 
+        // A collection behind an `Arc` may be shared with another field that empties it.
+        let mut shrunk_shared: HashSet<String> = HashSet::new();
+        for cand in candidates.iter().filter(|c| c.shape.shared_pointer) {
+            let field = match &cand.target {
+                Target::Field(_, f) => Some(f.clone()),
+                Target::Static(_) => None,
+            };
+            let shrinks = by_target
+                .get(&cand.target)
+                .into_iter()
+                .flatten()
+                .chain(
+                    field
+                        .and_then(|f| by_target.get(&Target::Field(None, f)))
+                        .into_iter()
+                        .flatten(),
+                )
+                .any(|r| {
+                    matches!(
+                        r.event.kind,
+                        EventKind::Shrink | EventKind::Escape | EventKind::EscapeShared
+                    )
+                });
+            if shrinks {
+                shrunk_shared.insert(cand.ty.clone());
+            }
+        }
         for cand in &candidates {
             if cand.shape.elements.iter().any(|e| c.is_listener(e, &[], 0)) {
+                continue;
+            }
+            if cand.shape.shared_pointer && shrunk_shared.contains(&cand.ty) {
+                continue;
+            }
+            // Keyed by references (`&'static str`) or `TypeId`s: bounded by the program's text.
+            let key = match cand.shape.elements.first() {
+                Some(Ty::Tuple(items)) => items.first(),
+                other => other,
+            };
+            if key.is_some_and(|k| {
+                matches!(k, Ty::Ref { .. })
+                    || k.last()
+                        .is_some_and(|l| has(&self.tables.names.program_bounded, l))
+            }) {
                 continue;
             }
             let mut events: Vec<&Resolved<'_>> = Vec::new();
@@ -665,17 +739,38 @@ impl Rule for UnboundedCollection {
                 continue;
             }
             // Long-lived: a static, shared access, a held struct, or a telling name.
+            let local_cell = cand
+                .shape
+                .interior
+                .as_ref()
+                .filter(|l| has(&self.tables.names.local_interior, l));
             let reason = if is_static {
                 Some(String::from("a static lives for the whole program"))
-            } else if let Some(lock) = &cand.shape.interior {
+            } else if let Some(lock) = cand
+                .shape
+                .interior
+                .as_ref()
+                .filter(|_| local_cell.is_none())
+            {
                 Some(format!("it is grown through shared access (`{lock}`)"))
             } else if cand.shape.concurrent {
                 Some(format!(
                     "it is grown through shared access (`{}`)",
                     cand.shape.name
                 ))
-            } else if let Some(o) = cand.owner.filter(|o| held.contains(*o)) {
-                Some(format!("`{o}` is held in an `Arc`/`Rc` or a static"))
+            } else if let Some(cell) = local_cell
+                && (cand.shape.shared_pointer
+                    || cand.owner.is_some_and(|o| held.shared.contains(o)))
+            {
+                Some(format!(
+                    "it is shared (an `Rc`/`Arc` or a static holds it) and grown through `{cell}`"
+                ))
+            } else if local_cell.is_none()
+                && let Some(o) = cand.owner.filter(|o| held.mutable.contains(*o))
+            {
+                Some(format!(
+                    "`{o}` is shared and mutable (held behind a lock or cell in an `Arc`/`Rc` or a static)"
+                ))
             } else {
                 let mut names = vec![cand.name.as_str()];
                 names.extend(cand.owner);

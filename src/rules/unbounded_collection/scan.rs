@@ -83,8 +83,9 @@ pub struct FileScan {
     pub events: Vec<Event>,
     pub fns: Vec<FnInfo>,
     pub statics: Vec<StaticDecl>,
-    /// Struct names held in an `Arc`/`Rc`/`Data` or a static in this file.
-    pub held: Vec<String>,
+    /// Struct names held in an `Arc`/`Rc`/`Data` or a static in this file, and
+    /// whether through a lock or cell (then they can be mutated while shared).
+    pub held: Vec<(String, bool)>,
     /// Fields initialised with an unbounded cache constructor.
     pub unbounded_inits: Vec<String>,
     pub findings: Vec<Finding>,
@@ -194,14 +195,20 @@ fn pat_ident(pat: &syn::Pat) -> Option<&syn::Ident> {
     }
 }
 
-/// True when `body` has no `break` that leaves the loop labelled `label`.
-fn has_break(body: &syn::Block, label: Option<&syn::Lifetime>) -> bool {
+/// True when `body` has a `break` that leaves the loop labelled `label`
+/// (or, with `returns`, a `return`).
+fn has_exit(body: &syn::Block, label: Option<&syn::Lifetime>, returns: bool) -> bool {
     struct Finder<'l> {
         label: Option<&'l syn::Lifetime>,
         depth: usize,
         found: bool,
+        returns: bool,
     }
     impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+            self.found |= self.returns;
+            visit::visit_expr_return(self, r);
+        }
         fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
             match &b.label {
                 Some(l) => self.found |= self.label.is_some_and(|own| own.ident == l.ident),
@@ -233,6 +240,7 @@ fn has_break(body: &syn::Block, label: Option<&syn::Lifetime>) -> bool {
         label,
         depth: 0,
         found: false,
+        returns,
     };
     f.visit_block(body);
     f.found
@@ -292,7 +300,7 @@ fn endless_task(arg: &syn::Expr) -> bool {
     };
     body.stmts.iter().any(|s| match s {
         syn::Stmt::Expr(syn::Expr::Loop(l), _) => {
-            !has_break(&l.body, l.label.as_ref().map(|l| &l.name))
+            !has_exit(&l.body, l.label.as_ref().map(|l| &l.name), true)
         }
         _ => false,
     })
@@ -730,27 +738,33 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn note_held(&mut self, ty: &syn::Type) {
-        let holders = &self.tables.names.holders;
+    /// Names inside a holder (`Arc<Mutex<State>>`) or, with `all`, anywhere in the type
+    /// (a static's); `mutable` once an interior wrapper is on the way.
+    fn note_held(&mut self, ty: &syn::Type, all: bool) {
         struct Held<'h> {
-            holders: &'h [String],
-            out: &'h mut Vec<String>,
-            all: bool,
+            tables: &'h Tables,
+            out: &'h mut Vec<(String, bool)>,
+            inside: bool,
+            mutable: bool,
         }
         impl<'ast> Visit<'ast> for Held<'_> {
             fn visit_path(&mut self, p: &'ast syn::Path) {
                 if let Some(last) = p.segments.last() {
                     let name = last.ident.to_string();
-                    if self.all {
-                        self.out.push(name.clone());
+                    if self.inside {
+                        self.out.push((name.clone(), self.mutable));
                     }
-                    if self.holders.contains(&name)
+                    let n = &self.tables.names;
+                    let holder = n.holders.contains(&name);
+                    let interior = n.interior.contains(&name);
+                    if (holder || (interior && self.inside))
                         && let syn::PathArguments::AngleBracketed(a) = &last.arguments
                     {
-                        let was = self.all;
-                        self.all = true;
+                        let was = (self.inside, self.mutable);
+                        self.inside = true;
+                        self.mutable |= interior;
                         visit::visit_angle_bracketed_generic_arguments(self, a);
-                        self.all = was;
+                        (self.inside, self.mutable) = was;
                         return;
                     }
                 }
@@ -758,31 +772,35 @@ impl<'a> Scanner<'a> {
             }
         }
         Held {
-            holders,
+            tables: self.tables,
             out: &mut self.out.held,
-            all: false,
+            inside: all,
+            mutable: false,
         }
         .visit_type(ty);
     }
 
     /// `Arc::new(Foo { .. })`, `Arc::new(Mutex::new(Foo::new()))`.
-    fn note_held_expr(&mut self, e: &syn::Expr) {
+    fn note_held_expr(&mut self, e: &syn::Expr, mutable: bool) {
         match e {
-            syn::Expr::Struct(s) => self.out.held.push(lower_last(&s.path)),
+            syn::Expr::Struct(s) => self.out.held.push((lower_last(&s.path), mutable)),
             syn::Expr::Call(c) => {
+                let mut inner = mutable;
                 if let syn::Expr::Path(p) = &*c.func {
                     let segs = path_segments(&p.path);
                     if segs.len() >= 2 {
-                        self.out.held.push(segs[segs.len() - 2].clone());
+                        let ty = segs[segs.len() - 2].clone();
+                        inner |= self.tables.names.interior.contains(&ty);
+                        self.out.held.push((ty, mutable));
                     }
                 }
                 for a in &c.args {
-                    self.note_held_expr(a);
+                    self.note_held_expr(a, inner);
                 }
             }
-            syn::Expr::MethodCall(m) => self.note_held_expr(&m.receiver),
-            syn::Expr::Try(t) => self.note_held_expr(&t.expr),
-            syn::Expr::Await(a) => self.note_held_expr(&a.base),
+            syn::Expr::MethodCall(m) => self.note_held_expr(&m.receiver, mutable),
+            syn::Expr::Try(t) => self.note_held_expr(&t.expr, mutable),
+            syn::Expr::Await(a) => self.note_held_expr(&a.base, mutable),
             _ => {}
         }
     }
@@ -943,22 +961,21 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
             module: self.module.clone(),
         });
         // Every type named in a static's type is long-lived.
-        struct All<'o>(&'o mut Vec<String>);
-        impl<'ast> Visit<'ast> for All<'_> {
-            fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
-                self.0.push(s.ident.to_string());
-                visit::visit_path_segment(self, s);
-            }
+        self.note_held(&s.ty, true);
+        if self.unbounded_init(&s.expr) {
+            self.out.unbounded_inits.push(s.ident.to_string());
         }
-        All(&mut self.out.held).visit_type(&s.ty);
-        // The initialiser runs once: it is not growth.
-        let saved = self.scope.take();
-        visit::visit_item_static(self, s);
-        self.scope = saved;
+        // The initialiser runs once: growth there is initialisation, a shrink still counts.
+        let saved = self.impl_ty.take();
+        let sig: syn::Signature = syn::parse_quote!(fn init());
+        self.enter_fn(format!("the initialiser of {}", s.ident), &sig, true, |v| {
+            visit::visit_item_static(v, s)
+        });
+        self.impl_ty = saved;
     }
 
     fn visit_type(&mut self, t: &'ast syn::Type) {
-        self.note_held(t);
+        self.note_held(t, false);
         visit::visit_type(self, t);
     }
 
@@ -1002,6 +1019,63 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
             }
         }
         visit::visit_local(self, l);
+    }
+
+    /// Macro bodies left as tokens: what they mention may be emptied there.
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        fn walk(
+            tokens: proc_macro2::TokenStream,
+            out: &mut Vec<(String, bool, proc_macro2::Span)>,
+        ) {
+            let mut after_dot = false;
+            for t in tokens {
+                match t {
+                    proc_macro2::TokenTree::Group(g) => {
+                        walk(g.stream(), out);
+                        after_dot = false;
+                    }
+                    proc_macro2::TokenTree::Ident(i) => {
+                        out.push((i.to_string(), after_dot, i.span()));
+                        after_dot = false;
+                    }
+                    proc_macro2::TokenTree::Punct(p) => after_dot = p.as_char() == '.',
+                    proc_macro2::TokenTree::Literal(_) => after_dot = false,
+                }
+            }
+        }
+        if self.scope.is_some() {
+            let mut idents = Vec::new();
+            walk(m.tokens.clone(), &mut idents);
+            for (name, after_dot, span) in idents {
+                let loc = self.spans.span(span);
+                let bound = self
+                    .scope
+                    .as_ref()
+                    .and_then(|s| s.bound.get(&name).cloned());
+                let access = match bound {
+                    Some(a) if !after_dot => a,
+                    _ if after_dot => Access {
+                        root: Root::Unknown,
+                        fields: vec![name],
+                        through_clone: false,
+                    },
+                    _ if is_screaming(&name) => Access {
+                        root: Root::Static(name),
+                        fields: Vec::new(),
+                        through_clone: false,
+                    },
+                    _ => continue,
+                };
+                if let Root::Local(l) = access.root
+                    && let Some(scope) = self.scope.as_mut()
+                {
+                    scope.mentions.push((l, loc.start));
+                    continue;
+                }
+                self.record(access, EventKind::Escape, "", loc, false);
+            }
+        }
+        visit::visit_macro(self, m);
     }
 
     fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
@@ -1048,7 +1122,11 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
             if Self::has(&t.grow_methods, &name) || with_owned {
                 let finishes = !m.args.first().is_some_and(endless_task);
                 self.record(a, EventKind::Grow, verb_of(&name), loc, finishes);
-            } else if Self::has(&t.shrink_methods, &name) {
+            } else if Self::has(&t.shrink_methods, &name)
+                || t.shrink_prefixes
+                    .iter()
+                    .any(|p| name.starts_with(p.as_str()))
+            {
                 self.record(a, EventKind::Shrink, "", loc, false);
             } else if Self::has(&t.with_methods, &name)
                 && let Some(syn::Expr::Closure(c)) = m.args.first()
@@ -1079,7 +1157,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                 && self.tables.names.holders.contains(&segs[n - 2])
                 && let Some(a) = c.args.first()
             {
-                self.note_held_expr(a);
+                self.note_held_expr(a, false);
             }
             if is_mem {
                 if let Some(first) = c.args.first()
@@ -1168,7 +1246,13 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
     }
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        let kind = if !has_break(&l.body, l.label.as_ref().map(|l| &l.name)) {
+        let label = l.label.as_ref().map(|l| &l.name);
+        let kind = if !has_exit(&l.body, label, true) {
+            LoopKind::Endless
+        } else if !has_exit(&l.body, label, false)
+            && awaits_event(&l.body, &self.tables.event_methods)
+        {
+            // Left only by `return`: an event loop whose code after it never runs.
             LoopKind::Endless
         } else if awaits_event(&l.body, &self.tables.event_methods) {
             LoopKind::Event
