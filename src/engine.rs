@@ -250,11 +250,13 @@ fn analyze_file(
         }
         Ok(mut ast) if !opts.parse_only => {
             crate::macros::expand_file(&mut ast);
+            let test_modules = crate::facts::cfg_test_module_decls(&ast, &file.module);
             if !opts.include_tests {
                 crate::testcode::strip_tests(&mut ast);
             }
             let imports = Imports::collect(&ast, &file.module);
-            let items = extract_items(&ast, &file.module, &imports, spans);
+            let mut items = extract_items(&ast, &file.module, &imports, spans);
+            items.test_modules = test_modules;
             let cx = FileCtx {
                 file: &ast,
                 source: &text,

@@ -198,6 +198,31 @@ pub struct ItemFacts {
     pub test_modules: Vec<Vec<String>>,
 }
 
+/// Module paths declared `#[cfg(test)] mod x;` in this file. Read before test code is
+/// stripped, since stripping removes the declarations themselves.
+pub fn cfg_test_module_decls(file: &syn::File, module: &[String]) -> Vec<Vec<String>> {
+    struct Decls {
+        module: Vec<String>,
+        out: Vec<Vec<String>>,
+    }
+    impl<'ast> Visit<'ast> for Decls {
+        fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+            self.module.push(m.ident.to_string());
+            if m.content.is_none() && is_cfg_test(&m.attrs) {
+                self.out.push(self.module.clone());
+            }
+            syn::visit::visit_item_mod(self, m);
+            self.module.pop();
+        }
+    }
+    let mut d = Decls {
+        module: module.to_vec(),
+        out: Vec::new(),
+    };
+    d.visit_file(file);
+    d.out
+}
+
 pub fn extract_items(
     file: &syn::File,
     module: &[String],
