@@ -62,6 +62,9 @@ pub struct Tables {
     listener_fn_traits: Vec<String>,
     listener_trait_suffixes: Vec<String>,
     program_bounded_keys: Vec<String>,
+    weak: Vec<String>,
+    freezing: Vec<String>,
+    compile_time_crates: Vec<String>,
     shrink_prefixes: Vec<String>,
     /// Last segments of the type tables, filled after loading.
     #[serde(skip)]
@@ -81,6 +84,8 @@ struct Names {
     local_collections: Vec<String>,
     listener_types: Vec<String>,
     program_bounded: Vec<String>,
+    weak: Vec<String>,
+    freezing: Vec<String>,
     /// Every collection-like table entry with its kind, by full path.
     kinds: Vec<(Vec<String>, Kind)>,
     /// Last names that more than one entry uses (`Cache`): matched by crate.
@@ -153,6 +158,8 @@ impl Tables {
             local_collections,
             listener_types: last_names(&self.listener_element_types),
             program_bounded: last_names(&self.program_bounded_keys),
+            weak: last_names(&self.weak),
+            freezing: last_names(&self.freezing),
         };
     }
 }
@@ -389,19 +396,28 @@ struct LongLived {
     mutable: HashSet<String>,
 }
 
-/// Names in a type with whether an interior wrapper is on the way.
-fn names_in(ty: &Ty, interior: &[String], mutable: bool, out: &mut Vec<(String, bool)>) {
+/// Names in a type with whether they can be mutated through it: an interior
+/// wrapper makes what it holds mutable, an `Arc`/`Rc` or once-cell freezes it, and
+/// a `Weak` owns nothing.
+fn names_in(ty: &Ty, n: &Names, mutable: bool, out: &mut Vec<(String, bool)>) {
     match ty {
         Ty::Path { path, args } => {
             let Some(l) = path.last() else { return };
+            if has(&n.weak, l) {
+                return;
+            }
             out.push((l.clone(), mutable));
-            let inner = mutable || has(interior, l);
-            args.iter().for_each(|a| names_in(a, interior, inner, out));
+            let inner = if has(&n.interior, l) {
+                true
+            } else if has(&n.holders, l) || has(&n.freezing, l) {
+                false
+            } else {
+                mutable
+            };
+            args.iter().for_each(|a| names_in(a, n, inner, out));
         }
-        Ty::Tuple(items) => items
-            .iter()
-            .for_each(|a| names_in(a, interior, mutable, out)),
-        Ty::Array(t) => names_in(t, interior, mutable, out),
+        Ty::Tuple(items) => items.iter().for_each(|a| names_in(a, n, mutable, out)),
+        Ty::Array(t) => names_in(t, n, mutable, out),
         _ => {}
     }
 }
@@ -409,9 +425,8 @@ fn names_in(ty: &Ty, interior: &[String], mutable: bool, out: &mut Vec<(String, 
 fn held_in(ty: &Ty, n: &Names, out: &mut Vec<(String, bool)>) {
     if let Ty::Path { path, args } = ty {
         if path.last().is_some_and(|l| has(&n.holders, l)) {
-            args.iter()
-                .for_each(|a| names_in(a, &n.interior, false, out));
-        } else {
+            args.iter().for_each(|a| names_in(a, n, false, out));
+        } else if !path.last().is_some_and(|l| has(&n.weak, l)) {
             args.iter().for_each(|a| held_in(a, n, out));
         }
     }
@@ -447,7 +462,7 @@ fn long_lived_types(cx: &CrateCtx<'_>, scans: &[(usize, &FileScan)], tables: &Ta
             let owner_mutable = ll.mutable.contains(&t.name);
             for f in &t.fields {
                 let mut out = Vec::new();
-                names_in(&f.ty, &n.interior, owner_mutable, &mut out);
+                names_in(&f.ty, n, owner_mutable, &mut out);
                 for (name, mutable) in out {
                     if !cx.index.types.iter().any(|t| t.name == name) {
                         continue;
@@ -499,6 +514,17 @@ fn describe(events: &[&Resolved<'_>], fns: &dyn Fn(&Resolved<'_>) -> String) -> 
         .join(", ")
 }
 
+fn mentions(ty: &Ty, names: &[String]) -> bool {
+    match ty {
+        Ty::Path { path, args } => {
+            (path.len() == 1 && has(names, &path[0])) || args.iter().any(|a| mentions(a, names))
+        }
+        Ty::Tuple(items) | Ty::Dyn(items) => items.iter().any(|a| mentions(a, names)),
+        Ty::Array(t) | Ty::Ref { inner: t, .. } | Ty::Ptr(t) => mentions(t, names),
+        Ty::Other => false,
+    }
+}
+
 const HELP: &str = "remove entries when they die (on a disconnect, a completion), bound it (`lru::LruCache`, `moka` with `max_capacity`), or evict on a length check";
 
 impl UnboundedCollection {
@@ -525,6 +551,7 @@ impl Default for UnboundedCollection {
 
 struct Candidate<'d> {
     owner: Option<&'d str>,
+    generics: &'d [String],
     /// The declared type, spelled: fields that share one `Arc` have the same.
     ty: String,
     name: String,
@@ -593,6 +620,7 @@ impl Rule for UnboundedCollection {
                 if let Some(shape) = c.shape(&f.ty, &t.module, 0) {
                     candidates.push(Candidate {
                         owner: Some(t.name.as_str()),
+                        generics: &t.generics,
                         ty: f.ty.to_string(),
                         name: f.name.clone(),
                         target: Target::Field(Some(t.name.clone()), f.name.clone()),
@@ -607,6 +635,7 @@ impl Rule for UnboundedCollection {
                 if let Some(shape) = c.shape(&d.ty, &d.module, 0) {
                     candidates.push(Candidate {
                         owner: None,
+                        generics: &[],
                         ty: d.ty.to_string(),
                         name: d.name.clone(),
                         target: Target::Static(d.name.clone()),
@@ -666,8 +695,23 @@ impl Rule for UnboundedCollection {
                 shrunk_shared.insert(cand.ty.clone());
             }
         }
+        // Proc macros and build helpers live for one compilation.
+        let compile_time = scans.iter().any(|(_, s)| s.compile_time);
         for cand in &candidates {
+            if compile_time {
+                break;
+            }
             if cand.shape.elements.iter().any(|e| c.is_listener(e, &[], 0)) {
+                continue;
+            }
+            // A generic container's own storage (`VecMap<K, V>(Vec<(K, V)>)`): its users decide.
+            if !cand.generics.is_empty()
+                && cand
+                    .shape
+                    .elements
+                    .iter()
+                    .any(|e| mentions(e, cand.generics))
+            {
                 continue;
             }
             if cand.shape.shared_pointer && shrunk_shared.contains(&cand.ty) {
@@ -679,7 +723,7 @@ impl Rule for UnboundedCollection {
                 other => other,
             };
             if key.is_some_and(|k| {
-                matches!(k, Ty::Ref { .. })
+                matches!(k, Ty::Ref { .. } | Ty::Ptr(_))
                     || k.last()
                         .is_some_and(|l| has(&self.tables.names.program_bounded, l))
             }) {
@@ -707,6 +751,8 @@ impl Rule for UnboundedCollection {
                 )
                 .filter(|r| r.event.kind == EventKind::Grow)
                 .filter(|r| is_static || !fn_info(r).initialises)
+                // `main` outside a loop runs once: that is set-up.
+                .filter(|r| r.event.in_loop || fn_info(r).name != "main")
                 .filter(|r| !r.event.through_clone || cand.shape.shared_pointer)
                 .filter(|r| cand.shape.kind != ShapeKind::JoinSet || r.event.finishes)
                 .collect();

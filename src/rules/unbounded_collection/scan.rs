@@ -60,6 +60,7 @@ pub struct Event {
     pub location: Location,
     /// For a `spawn` into a `JoinSet`: the task can finish.
     pub finishes: bool,
+    pub in_loop: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -88,6 +89,8 @@ pub struct FileScan {
     pub held: Vec<(String, bool)>,
     /// Fields initialised with an unbounded cache constructor.
     pub unbounded_inits: Vec<String>,
+    /// The file uses a compile-time crate (`proc_macro`, `syn`): it runs inside a compiler.
+    pub compile_time: bool,
     pub findings: Vec<Finding>,
 }
 
@@ -500,6 +503,7 @@ impl<'a> Scanner<'a> {
             func: scope.id,
             location,
             finishes,
+            in_loop: !scope.loop_stack.is_empty(),
         });
     }
 
@@ -889,6 +893,19 @@ impl<'a> Scanner<'a> {
 }
 
 impl<'ast> Visit<'ast> for Scanner<'_> {
+    fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
+        if let syn::UseTree::Path(p) = &u.tree {
+            self.out.compile_time |=
+                Self::has(&self.tables.compile_time_crates, &p.ident.to_string());
+        }
+        visit::visit_item_use(self, u);
+    }
+
+    fn visit_item_extern_crate(&mut self, e: &'ast syn::ItemExternCrate) {
+        self.out.compile_time |= Self::has(&self.tables.compile_time_crates, &e.ident.to_string());
+        visit::visit_item_extern_crate(self, e);
+    }
+
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         self.module.push(m.ident.to_string());
         visit::visit_item_mod(self, m);
