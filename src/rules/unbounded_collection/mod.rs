@@ -392,21 +392,21 @@ impl Crate<'_, '_> {
 /// that can also be mutated while held (`mutable`: behind a lock or cell, or in a
 /// mutable one), closed over their fields.
 struct LongLived {
-    shared: HashSet<String>,
-    mutable: HashSet<String>,
+    shared: HashSet<usize>,
+    mutable: HashSet<usize>,
 }
 
 /// Names in a type with whether they can be mutated through it: an interior
 /// wrapper makes what it holds mutable, an `Arc`/`Rc` or once-cell freezes it, and
 /// a `Weak` owns nothing.
-fn names_in(ty: &Ty, n: &Names, mutable: bool, out: &mut Vec<(String, bool)>) {
+fn names_in(ty: &Ty, n: &Names, mutable: bool, out: &mut Vec<(Vec<String>, bool)>) {
     match ty {
         Ty::Path { path, args } => {
             let Some(l) = path.last() else { return };
             if has(&n.weak, l) {
                 return;
             }
-            out.push((l.clone(), mutable));
+            out.push((path.clone(), mutable));
             let inner = if has(&n.interior, l) {
                 true
             } else if has(&n.holders, l) || has(&n.freezing, l) {
@@ -422,7 +422,7 @@ fn names_in(ty: &Ty, n: &Names, mutable: bool, out: &mut Vec<(String, bool)>) {
     }
 }
 
-fn held_in(ty: &Ty, n: &Names, out: &mut Vec<(String, bool)>) {
+fn held_in(ty: &Ty, n: &Names, out: &mut Vec<(Vec<String>, bool)>) {
     if let Ty::Path { path, args } = ty {
         if path.last().is_some_and(|l| has(&n.holders, l)) {
             args.iter().for_each(|a| names_in(a, n, false, out));
@@ -434,43 +434,48 @@ fn held_in(ty: &Ty, n: &Names, out: &mut Vec<(String, bool)>) {
 
 fn long_lived_types(cx: &CrateCtx<'_>, scans: &[(usize, &FileScan)], tables: &Tables) -> LongLived {
     let n = &tables.names;
-    let mut found: Vec<(String, bool)> = Vec::new();
-    for (_, s) in scans {
-        found.extend(s.held.iter().cloned());
-    }
-    for t in &cx.index.types {
-        for f in &t.fields {
-            held_in(&f.ty, n, &mut found);
-        }
-    }
+    let index = cx.index;
     let mut ll = LongLived {
         shared: HashSet::new(),
         mutable: HashSet::new(),
     };
-    for (name, mutable) in found {
+    let add = |ll: &mut LongLived, path: &[String], module: &[String], mutable: bool| {
+        let Some(Entity::Type(i)) = index.resolve(path, module) else {
+            return false;
+        };
+        let mut added = ll.shared.insert(i);
         if mutable {
-            ll.mutable.insert(name.clone());
+            added |= ll.mutable.insert(i);
         }
-        ll.shared.insert(name);
+        added
+    };
+    for (file, s) in scans {
+        let module = cx.files[*file].module;
+        for (name, mutable) in &s.held {
+            add(&mut ll, std::slice::from_ref(name), module, *mutable);
+        }
+    }
+    for t in &index.types {
+        for f in &t.fields {
+            let mut out = Vec::new();
+            held_in(&f.ty, n, &mut out);
+            for (path, mutable) in out {
+                add(&mut ll, &path, &t.module, mutable);
+            }
+        }
     }
     loop {
         let mut added = false;
-        for t in &cx.index.types {
-            if !ll.shared.contains(&t.name) {
+        for (i, t) in index.types.iter().enumerate() {
+            if !ll.shared.contains(&i) {
                 continue;
             }
-            let owner_mutable = ll.mutable.contains(&t.name);
+            let owner_mutable = ll.mutable.contains(&i);
             for f in &t.fields {
                 let mut out = Vec::new();
                 names_in(&f.ty, n, owner_mutable, &mut out);
-                for (name, mutable) in out {
-                    if !cx.index.types.iter().any(|t| t.name == name) {
-                        continue;
-                    }
-                    added |= ll.shared.insert(name.clone());
-                    if mutable {
-                        added |= ll.mutable.insert(name);
-                    }
+                for (path, mutable) in out {
+                    added |= add(&mut ll, &path, &t.module, mutable);
                 }
             }
         }
@@ -551,6 +556,8 @@ impl Default for UnboundedCollection {
 
 struct Candidate<'d> {
     owner: Option<&'d str>,
+    /// Index of the owning struct in the crate index.
+    owner_index: Option<usize>,
     generics: &'d [String],
     /// The declared type, spelled: fields that share one `Arc` have the same.
     ty: String,
@@ -601,18 +608,13 @@ impl Rule for UnboundedCollection {
             statics,
         };
         let held = long_lived_types(cx, &scans, &self.tables);
-        if std::env::var_os("LEAKLINT_UC_DEBUG").is_some() {
-            for (_, s) in &scans {
-                eprintln!("{:#?}", s.events);
-            }
-        }
         let unbounded_inits: HashSet<&str> = scans
             .iter()
             .flat_map(|(_, s)| s.unbounded_inits.iter().map(String::as_str))
             .collect();
 
         let mut candidates: Vec<Candidate<'_>> = Vec::new();
-        for t in &cx.index.types {
+        for (ti, t) in cx.index.types.iter().enumerate() {
             if t.kind != TypeKind::Struct {
                 continue;
             }
@@ -620,6 +622,7 @@ impl Rule for UnboundedCollection {
                 if let Some(shape) = c.shape(&f.ty, &t.module, 0) {
                     candidates.push(Candidate {
                         owner: Some(t.name.as_str()),
+                        owner_index: Some(ti),
                         generics: &t.generics,
                         ty: f.ty.to_string(),
                         name: f.name.clone(),
@@ -635,6 +638,7 @@ impl Rule for UnboundedCollection {
                 if let Some(shape) = c.shape(&d.ty, &d.module, 0) {
                     candidates.push(Candidate {
                         owner: None,
+                        owner_index: None,
                         generics: &[],
                         ty: d.ty.to_string(),
                         name: d.name.clone(),
@@ -806,13 +810,15 @@ impl Rule for UnboundedCollection {
                 ))
             } else if let Some(cell) = local_cell
                 && (cand.shape.shared_pointer
-                    || cand.owner.is_some_and(|o| held.shared.contains(o)))
+                    || cand.owner_index.is_some_and(|o| held.shared.contains(&o)))
             {
                 Some(format!(
                     "it is shared (an `Rc`/`Arc` or a static holds it) and grown through `{cell}`"
                 ))
             } else if local_cell.is_none()
-                && let Some(o) = cand.owner.filter(|o| held.mutable.contains(*o))
+                && let Some(o) = cand
+                    .owner
+                    .filter(|_| cand.owner_index.is_some_and(|o| held.mutable.contains(&o)))
             {
                 Some(format!(
                     "`{o}` is shared and mutable (held behind a lock or cell in an `Arc`/`Rc` or a static)"
