@@ -768,11 +768,14 @@ impl Rule for UnboundedCollection {
                 .copied()
                 .chain(untyped.iter().copied())
                 .collect();
-            let shrinks = all.iter().any(|r| match r.event.kind {
-                EventKind::Shrink | EventKind::Escape => true,
-                EventKind::EscapeShared => through_shared,
-                _ => false,
-            });
+            let shrinks = all
+                .iter()
+                .filter(|r| !r.event.through_clone || cand.shape.shared_pointer)
+                .any(|r| match r.event.kind {
+                    EventKind::Shrink | EventKind::Escape => true,
+                    EventKind::EscapeShared => through_shared,
+                    _ => false,
+                });
             if shrinks {
                 continue;
             }

@@ -3,7 +3,7 @@
 //! check — as owned facts for the crate pass. Local collections in endless loops
 //! and `#[cached]` functions are decided here, since they never leave the file.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
@@ -146,7 +146,9 @@ pub struct Scanner<'a> {
     impl_ty: Option<String>,
     impl_initialises: bool,
     /// Receivers handled by their method call; their own visit must not count them as escapes.
-    consumed: Vec<usize>,
+    consumed: HashSet<usize>,
+    /// `entry(..)` calls followed by an `or_insert*`.
+    chained_entries: HashSet<usize>,
 }
 
 fn lower_last(path: &syn::Path) -> String {
@@ -347,7 +349,8 @@ impl<'a> Scanner<'a> {
             scope: None,
             impl_ty: None,
             impl_initialises: false,
-            consumed: Vec::new(),
+            consumed: HashSet::new(),
+            chained_entries: HashSet::new(),
         }
     }
 
@@ -513,6 +516,18 @@ impl<'a> Scanner<'a> {
             syn::Expr::Reference(r) => (&*r.expr, r.mutability.is_none()),
             other => (other, false),
         };
+        // `&*guard` lends the collection to read; `&self.f` lends the lock or map itself.
+        fn place(e: &syn::Expr) -> bool {
+            match e {
+                syn::Expr::Path(_) => true,
+                syn::Expr::Field(f) => place(&f.base),
+                syn::Expr::Paren(p) => place(&p.expr),
+                _ => false,
+            }
+        }
+        if shared && !place(inner) {
+            return;
+        }
         // `x.clone()` of a plain collection is a copy; behind an Arc it is shared (crate pass).
         if let Some(a) = self.access(inner) {
             let kind = if shared {
@@ -1117,7 +1132,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
         let t = self.tables;
         let loc = self.spans.loc(m);
         if let Some(at) = Self::root_path_offset(&m.receiver, self.spans) {
-            self.consumed.push(at);
+            self.consumed.insert(at);
         }
         // `entry(k).or_insert(v)` grows through the `entry` call's receiver.
         let entry_grow = Self::has(&t.entry_grow_methods, &name)
@@ -1127,6 +1142,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
             let mut recv = &*m.receiver;
             while let syn::Expr::MethodCall(r) = recv {
                 if Self::has(&t.entry_methods, &r.method.to_string()) {
+                    self.chained_entries.insert(self.spans.loc(r).end);
                     if let Some(a) = self.access(&r.receiver) {
                         self.record(a, EventKind::Grow, "inserted", loc, false);
                     }
@@ -1136,7 +1152,10 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
             }
         } else if let Some(a) = self.access(&m.receiver) {
             let with_owned = name == "get_or_insert_with" && m.args.len() == 2;
-            if Self::has(&t.grow_methods, &name) || with_owned {
+            if Self::has(&t.entry_methods, &name) && !self.chained_entries.contains(&loc.end) {
+                // A bare `entry(k)` may insert or, through `OccupiedEntry::remove`, remove.
+                self.record(a, EventKind::Escape, "", loc, false);
+            } else if Self::has(&t.grow_methods, &name) || with_owned {
                 let finishes = !m.args.first().is_some_and(endless_task);
                 self.record(a, EventKind::Grow, verb_of(&name), loc, finishes);
             } else if Self::has(&t.shrink_methods, &name)
