@@ -131,7 +131,7 @@ struct FnScope {
     local_events: Vec<LocalEvent>,
     /// Every mention of a local collection, and those that are a method receiver.
     mentions: Vec<(usize, usize)>,
-    receivers: Vec<usize>,
+    receivers: HashSet<usize>,
     loops: Vec<LoopInfo>,
     loop_stack: Vec<usize>,
 }
@@ -1121,7 +1121,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
             let at = self.spans.loc(p).start;
             scope.mentions.push((*l, at));
             if self.consumed.contains(&at) {
-                scope.receivers.push(at);
+                scope.receivers.insert(at);
             }
         }
         visit::visit_expr_path(self, p);
