@@ -871,6 +871,36 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// `Some(m)`, `Self { cache, .. }`, `ref mut m` bound to a tracked place.
+    fn bind_pattern(&mut self, pat: &syn::Pat, a: Access) {
+        if matches!(a.root, Root::Local(_)) {
+            return;
+        }
+        match pat {
+            syn::Pat::Struct(ps) => {
+                for f in &ps.fields {
+                    if let syn::Member::Named(name) = &f.member {
+                        let mut inner = a.clone();
+                        inner.fields.push(name.to_string());
+                        self.bind_pattern(&f.pat, inner);
+                    }
+                }
+            }
+            syn::Pat::Or(o) => {
+                for case in &o.cases {
+                    self.bind_pattern(case, a.clone());
+                }
+            }
+            other => {
+                if let Some(id) = pat_ident(other)
+                    && let Some(scope) = self.scope.as_mut()
+                {
+                    scope.bound.insert(id.to_string(), a);
+                }
+            }
+        }
+    }
+
     fn tail_escape(&mut self, block: &syn::Block) {
         if let Some(syn::Stmt::Expr(e, None)) = block.stmts.last() {
             self.returned(e);
@@ -1050,7 +1080,29 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                 }
             }
         }
+        if let Some(init) = &l.init
+            && matches!(&l.pat, syn::Pat::Struct(_))
+            && let Some(a) = self.access(&init.expr)
+        {
+            self.bind_pattern(&l.pat, a);
+        }
         visit::visit_local(self, l);
+    }
+
+    fn visit_expr_let(&mut self, l: &'ast syn::ExprLet) {
+        if let Some(a) = self.access(&l.expr) {
+            self.bind_pattern(&l.pat, a);
+        }
+        visit::visit_expr_let(self, l);
+    }
+
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        if let Some(a) = self.access(&m.expr) {
+            for arm in &m.arms {
+                self.bind_pattern(&arm.pat, a.clone());
+            }
+        }
+        visit::visit_expr_match(self, m);
     }
 
     /// Macro bodies left as tokens: what they mention may be emptied there.
@@ -1196,14 +1248,17 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                 self.note_held_expr(a, false);
             }
             if is_mem {
-                if let Some(first) = c.args.first()
-                    && let syn::Expr::Reference(r) = first
-                    && let Some(a) = self.access(&r.expr)
-                {
-                    let loc = self.spans.loc(c);
-                    self.record(a, EventKind::Shrink, "", loc, false);
+                // `take(&mut x)`, `replace(&mut x, ..)`, `swap(&mut a, &mut b)`: each `&mut` is emptied or replaced.
+                for arg in &c.args {
+                    if let syn::Expr::Reference(r) = arg
+                        && r.mutability.is_some()
+                        && let Some(a) = self.access(&r.expr)
+                    {
+                        let loc = self.spans.loc(c);
+                        self.record(a, EventKind::Shrink, "", loc, false);
+                    }
                 }
-            } else if !is_macro_call(c) {
+            } else if !is_macro_call(c) && segs.last().is_none_or(|l| l != "drop") {
                 for arg in &c.args {
                     self.escape(arg);
                 }
