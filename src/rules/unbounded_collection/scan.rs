@@ -706,9 +706,13 @@ impl<'a> Scanner<'a> {
             for e in &in_loop {
                 f = f.label(e.location, format!("{} here, on every iteration", e.verb));
             }
-            f = f
-                .note("the loop runs for the life of the task, so every entry stays until it ends")
-                .help("remove entries when they finish (e.g. `retain(|h| !h.is_finished())` or a `JoinSet` with `join_next`), or bound it with a length check");
+            f = if first.verb == "spawned into" {
+                f.note("a `JoinSet` keeps every finished task's output until it is joined, and the loop never ends")
+                    .help("drain finished tasks with `join_next()`/`try_join_next()` in the loop (e.g. a `select!` arm next to the accept)")
+            } else {
+                f.note("the loop runs for the life of the task, so every entry stays until it ends")
+                    .help("remove entries when they finish (e.g. `retain(|h| !h.is_finished())`, or a `JoinSet` drained with `join_next`), or bound it with a length check")
+            };
             self.out.findings.push(f);
         }
     }
