@@ -214,7 +214,8 @@ fn words(name: &str) -> Vec<String> {
 enum Target {
     /// A struct field; the struct is unknown when the receiver's type is not written.
     Field(Option<String>, String),
-    Static(String),
+    /// A static by name and, when it could be told, the module declaring it.
+    Static(String, Option<Vec<String>>),
 }
 
 struct Resolved<'s> {
@@ -226,7 +227,7 @@ struct Crate<'a, 'c> {
     rule: &'a UnboundedCollection,
     index: &'a CrateIndex<'c>,
     types: HashMap<&'a str, Vec<&'a TypeDecl>>,
-    statics: HashMap<&'a str, &'a scan::StaticDecl>,
+    statics: HashMap<&'a str, Vec<&'a scan::StaticDecl>>,
 }
 
 impl Crate<'_, '_> {
@@ -366,12 +367,24 @@ impl Crate<'_, '_> {
         self.struct_in(&f.ty, &decls[0].module, 0)
     }
 
-    fn resolve(&self, root: &Root, fields: &[String]) -> Option<Target> {
+    /// The static a name means from `module`: its own, else the only one so named.
+    fn static_named(&self, name: &str, module: &[String]) -> Option<&scan::StaticDecl> {
+        let decls = self.statics.get(name)?;
+        decls
+            .iter()
+            .find(|d| d.module == module)
+            .or_else(|| (decls.len() == 1).then(|| &decls[0]))
+            .copied()
+    }
+
+    fn resolve(&self, root: &Root, fields: &[String], module: &[String]) -> Option<Target> {
         let (start, walk): (Option<&str>, &[String]) = match root {
-            Root::Static(s) if fields.is_empty() => return Some(Target::Static(s.clone())),
+            Root::Static(s) if fields.is_empty() => {
+                let module = self.static_named(s, module).map(|d| d.module.clone());
+                return Some(Target::Static(s.clone(), module));
+            }
             Root::Static(s) => (
-                self.statics
-                    .get(s.as_str())
+                self.static_named(s, module)
                     .and_then(|d| self.struct_in(&d.ty, &d.module, 0)),
                 fields,
             ),
@@ -598,7 +611,10 @@ impl Rule for UnboundedCollection {
         let mut statics = HashMap::new();
         for (_, s) in &scans {
             for d in &s.statics {
-                statics.insert(d.name.as_str(), d);
+                statics
+                    .entry(d.name.as_str())
+                    .or_insert_with(Vec::new)
+                    .push(d);
             }
         }
         let c = Crate {
@@ -642,7 +658,7 @@ impl Rule for UnboundedCollection {
                         generics: &[],
                         ty: d.ty.to_string(),
                         name: d.name.clone(),
-                        target: Target::Static(d.name.clone()),
+                        target: Target::Static(d.name.clone(), Some(d.module.clone())),
                         location: d.location,
                         shape,
                     });
@@ -659,7 +675,8 @@ impl Rule for UnboundedCollection {
         let mut by_target: HashMap<Target, Vec<Resolved<'_>>> = HashMap::new();
         for (file, s) in &scans {
             for e in &s.events {
-                if let Some(target) = c.resolve(&e.root, &e.fields) {
+                let module = e.module.as_deref().unwrap_or(cx.files[*file].module);
+                if let Some(target) = c.resolve(&e.root, &e.fields, module) {
                     by_target.entry(target).or_default().push(Resolved {
                         file: *file,
                         event: e,
@@ -677,7 +694,7 @@ impl Rule for UnboundedCollection {
         for cand in candidates.iter().filter(|c| c.shape.shared_pointer) {
             let field = match &cand.target {
                 Target::Field(_, f) => Some(f.clone()),
-                Target::Static(_) => None,
+                Target::Static(..) => None,
             };
             let shrinks = by_target
                 .get(&cand.target)
@@ -736,12 +753,14 @@ impl Rule for UnboundedCollection {
             let mut events: Vec<&Resolved<'_>> = Vec::new();
             events.extend(by_target.get(&cand.target).into_iter().flatten());
             let mut untyped = Vec::new();
-            if let Target::Field(_, f) = &cand.target
-                && let Some(list) = by_target.get(&Target::Field(None, f.clone()))
-            {
+            let unresolved = match &cand.target {
+                Target::Field(_, f) => Target::Field(None, f.clone()),
+                Target::Static(n, _) => Target::Static(n.clone(), None),
+            };
+            if let Some(list) = by_target.get(&unresolved) {
                 untyped.extend(list.iter());
             }
-            let is_static = matches!(cand.target, Target::Static(_));
+            let is_static = matches!(cand.target, Target::Static(..));
             let through_shared =
                 cand.shape.interior.is_some() || cand.shape.concurrent || cand.shape.shared_pointer;
             let grows: Vec<&Resolved<'_>> = events

@@ -61,6 +61,8 @@ pub struct Event {
     /// For a `spawn` into a `JoinSet`: the task can finish.
     pub finishes: bool,
     pub in_loop: bool,
+    /// The (inline) module of the access, for a static's name.
+    pub module: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug)]
@@ -497,6 +499,7 @@ impl<'a> Scanner<'a> {
         if a.fields.is_empty() && !matches!(a.root, Root::Static(_)) {
             return;
         }
+        let is_static = matches!(a.root, Root::Static(_));
         self.out.events.push(Event {
             root: a.root,
             fields: a.fields,
@@ -507,6 +510,7 @@ impl<'a> Scanner<'a> {
             location,
             finishes,
             in_loop: !scope.loop_stack.is_empty(),
+            module: is_static.then(|| self.module.clone()),
         });
     }
 
