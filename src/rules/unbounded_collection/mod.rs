@@ -17,7 +17,7 @@ use syn::visit::Visit;
 
 use crate::crate_index::{CrateIndex, Entity};
 use crate::diagnostic::{Finding, Location};
-use crate::facts::{Ty, TypeDecl, TypeKind};
+use crate::facts::{Ty, TypeKind};
 use crate::meta::RuleMeta;
 use crate::rules::{CrateCtx, FileCtx, FileOutput, Rule};
 use scan::{EventKind, FileScan, Root, Scanner};
@@ -212,8 +212,8 @@ fn words(name: &str) -> Vec<String> {
 /// Where an event lands once its access path is resolved.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Target {
-    /// A struct field; the struct is unknown when the receiver's type is not written.
-    Field(Option<String>, String),
+    /// A struct field (the struct by index); unknown when the receiver's type is not written.
+    Field(Option<usize>, String),
     /// A static by name and, when it could be told, the module declaring it.
     Static(String, Option<Vec<String>>),
 }
@@ -226,7 +226,6 @@ struct Resolved<'s> {
 struct Crate<'a, 'c> {
     rule: &'a UnboundedCollection,
     index: &'a CrateIndex<'c>,
-    types: HashMap<&'a str, Vec<&'a TypeDecl>>,
     statics: HashMap<&'a str, Vec<&'a scan::StaticDecl>>,
 }
 
@@ -331,7 +330,7 @@ impl Crate<'_, '_> {
     }
 
     /// The crate struct a type holds, seen through wrappers and holders.
-    fn struct_in(&self, ty: &Ty, module: &[String], depth: usize) -> Option<&str> {
+    fn struct_in(&self, ty: &Ty, module: &[String], depth: usize) -> Option<usize> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -343,12 +342,11 @@ impl Crate<'_, '_> {
                     return self.struct_in(args.first()?, module, depth + 1);
                 }
                 match self.index.resolve(path, module)? {
-                    Entity::Type(i) => Some(self.index.types[i].name.as_str()),
+                    Entity::Type(i) => Some(i),
                     Entity::Alias(a) => {
                         let expanded = self.index.expand_alias(a, args);
                         let module = self.index.aliases[a].module.clone();
-                        let found = self.struct_in(&expanded, &module, depth + 1)?;
-                        self.types.get_key_value(found).map(|(k, _)| *k)
+                        self.struct_in(&expanded, &module, depth + 1)
                     }
                     Entity::Trait(_) => None,
                 }
@@ -358,13 +356,17 @@ impl Crate<'_, '_> {
         }
     }
 
-    fn field_struct(&self, owner: &str, field: &str) -> Option<&str> {
-        let decls = self.types.get(owner)?;
-        if decls.len() != 1 {
-            return None;
+    fn field_struct(&self, owner: usize, field: &str) -> Option<usize> {
+        let decl = self.index.types[owner];
+        let f = decl.fields.iter().find(|f| f.name == field)?;
+        self.struct_in(&f.ty, &decl.module, 0)
+    }
+
+    fn type_at(&self, path: &[String], module: &[String]) -> Option<usize> {
+        match self.index.resolve(path, module)? {
+            Entity::Type(i) => Some(i),
+            _ => None,
         }
-        let f = decls[0].fields.iter().find(|f| f.name == field)?;
-        self.struct_in(&f.ty, &decls[0].module, 0)
     }
 
     /// The static a name means from `module`: its own, else the only one so named.
@@ -378,7 +380,7 @@ impl Crate<'_, '_> {
     }
 
     fn resolve(&self, root: &Root, fields: &[String], module: &[String]) -> Option<Target> {
-        let (start, walk): (Option<&str>, &[String]) = match root {
+        let (start, walk): (Option<usize>, &[String]) = match root {
             Root::Static(s) if fields.is_empty() => {
                 let module = self.static_named(s, module).map(|d| d.module.clone());
                 return Some(Target::Static(s.clone(), module));
@@ -388,7 +390,7 @@ impl Crate<'_, '_> {
                     .and_then(|d| self.struct_in(&d.ty, &d.module, 0)),
                 fields,
             ),
-            Root::SelfValue(Some(t)) | Root::Param(t) => (Some(t.as_str()), fields),
+            Root::SelfValue(Some(t)) | Root::Param(t) => (self.type_at(t, module), fields),
             Root::SelfValue(None) | Root::Unknown => (None, fields),
             Root::Local(_) => return None,
         };
@@ -397,7 +399,7 @@ impl Crate<'_, '_> {
         for f in prefix {
             owner = owner.and_then(|o| self.field_struct(o, f));
         }
-        Some(Target::Field(owner.map(str::to_string), last.clone()))
+        Some(Target::Field(owner, last.clone()))
     }
 }
 
@@ -604,10 +606,6 @@ impl Rule for UnboundedCollection {
                     .map(|s| (i, s))
             })
             .collect();
-        let mut types: HashMap<&str, Vec<&TypeDecl>> = HashMap::new();
-        for t in &cx.index.types {
-            types.entry(t.name.as_str()).or_default().push(t);
-        }
         let mut statics = HashMap::new();
         for (_, s) in &scans {
             for d in &s.statics {
@@ -620,7 +618,6 @@ impl Rule for UnboundedCollection {
         let c = Crate {
             rule: self,
             index: cx.index,
-            types,
             statics,
         };
         let held = long_lived_types(cx, &scans, &self.tables);
@@ -642,7 +639,7 @@ impl Rule for UnboundedCollection {
                         generics: &t.generics,
                         ty: f.ty.to_string(),
                         name: f.name.clone(),
-                        target: Target::Field(Some(t.name.clone()), f.name.clone()),
+                        target: Target::Field(Some(ti), f.name.clone()),
                         location: f.location,
                         shape,
                     });

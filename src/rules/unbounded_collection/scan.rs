@@ -18,10 +18,10 @@ use crate::source::FileSpans;
 /// Where an access path starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Root {
-    /// `self`, in an impl of the named type (None in trait default methods).
-    SelfValue(Option<String>),
-    /// A parameter whose type names a struct (`state: &AppState`).
-    Param(String),
+    /// `self`, in an impl of the type at this path (None in trait default methods).
+    SelfValue(Option<Vec<String>>),
+    /// A parameter whose type names a struct (`state: &AppState`), by resolved path.
+    Param(Vec<String>),
     /// A path that may name a `static` (`CACHE`, `crate::REGISTRY`).
     Static(String),
     /// A plain local declared in this function as a collection (index into `locals`).
@@ -61,7 +61,7 @@ pub struct Event {
     /// For a `spawn` into a `JoinSet`: the task can finish.
     pub finishes: bool,
     pub in_loop: bool,
-    /// The (inline) module of the access, for a static's name.
+    /// The (inline) module of the access, to resolve names in.
     pub module: Option<Vec<String>>,
 }
 
@@ -126,8 +126,8 @@ struct LocalEvent {
 #[derive(Default)]
 struct FnScope {
     id: usize,
-    self_ty: Option<String>,
-    params: HashMap<String, String>,
+    self_ty: Option<Vec<String>>,
+    params: HashMap<String, Vec<String>>,
     bound: HashMap<String, Access>,
     locals: Vec<LocalDecl>,
     local_events: Vec<LocalEvent>,
@@ -146,6 +146,7 @@ pub struct Scanner<'a> {
     pub out: FileScan,
     scope: Option<FnScope>,
     impl_ty: Option<String>,
+    impl_path: Option<Vec<String>>,
     impl_initialises: bool,
     /// Receivers handled by their method call; their own visit must not count them as escapes.
     consumed: HashSet<usize>,
@@ -165,7 +166,7 @@ fn is_screaming(name: &str) -> bool {
 }
 
 /// The struct a parameter type names, through references and holder/lock wrappers.
-fn param_struct(ty: &syn::Type, wrappers: &[String]) -> Option<String> {
+fn param_struct<'t>(ty: &'t syn::Type, wrappers: &[String]) -> Option<&'t syn::Path> {
     match ty {
         syn::Type::Reference(r) => param_struct(&r.elem, wrappers),
         syn::Type::Paren(p) => param_struct(&p.elem, wrappers),
@@ -185,7 +186,7 @@ fn param_struct(ty: &syn::Type, wrappers: &[String]) -> Option<String> {
             name.chars()
                 .next()
                 .is_some_and(|c| c.is_ascii_uppercase())
-                .then_some(name)
+                .then_some(&p.path)
         }
         _ => None,
     }
@@ -350,6 +351,7 @@ impl<'a> Scanner<'a> {
             out: FileScan::default(),
             scope: None,
             impl_ty: None,
+            impl_path: None,
             impl_initialises: false,
             consumed: HashSet::new(),
             chained_entries: HashSet::new(),
@@ -499,7 +501,6 @@ impl<'a> Scanner<'a> {
         if a.fields.is_empty() && !matches!(a.root, Root::Static(_)) {
             return;
         }
-        let is_static = matches!(a.root, Root::Static(_));
         self.out.events.push(Event {
             root: a.root,
             fields: a.fields,
@@ -510,7 +511,7 @@ impl<'a> Scanner<'a> {
             location,
             finishes,
             in_loop: !scope.loop_stack.is_empty(),
-            module: is_static.then(|| self.module.clone()),
+            module: Some(self.module.clone()),
         });
     }
 
@@ -556,7 +557,7 @@ impl<'a> Scanner<'a> {
         let wrappers = &self.tables.names.param_wrappers;
         let mut scope = FnScope {
             id,
-            self_ty: self.impl_ty.clone(),
+            self_ty: self.impl_ty.as_ref().and(self.impl_path.clone()),
             ..FnScope::default()
         };
         for input in &sig.inputs {
@@ -564,7 +565,9 @@ impl<'a> Scanner<'a> {
                 && let Some(id) = pat_ident(&t.pat)
                 && let Some(s) = param_struct(&t.ty, wrappers)
             {
-                scope.params.insert(id.to_string(), s);
+                scope
+                    .params
+                    .insert(id.to_string(), self.imports.resolve_path(s));
             }
         }
         let saved = self.scope.replace(scope);
@@ -966,17 +969,24 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-        let saved = (self.impl_ty.take(), self.impl_initialises);
-        self.impl_ty = match &*i.self_ty {
-            syn::Type::Path(p) => last_ident(&p.path),
-            _ => None,
+        let saved = (
+            self.impl_ty.take(),
+            self.impl_initialises,
+            self.impl_path.take(),
+        );
+        (self.impl_ty, self.impl_path) = match &*i.self_ty {
+            syn::Type::Path(p) => (
+                last_ident(&p.path),
+                Some(self.imports.resolve_path(&p.path)),
+            ),
+            _ => (None, None),
         };
         self.impl_initialises = i
             .trait_
             .as_ref()
             .is_some_and(|(_, p, _)| Self::has(&self.tables.constructor_traits, &lower_last(p)));
         visit::visit_item_impl(self, i);
-        (self.impl_ty, self.impl_initialises) = saved;
+        (self.impl_ty, self.impl_initialises, self.impl_path) = saved;
     }
 
     fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
