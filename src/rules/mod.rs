@@ -18,6 +18,7 @@ use crate::source::FileSpans;
 pub mod closure_cycle;
 pub mod leaked_listener;
 pub mod rc_cycle;
+pub mod unbounded_collection;
 
 pub struct FileCtx<'a> {
     pub file: &'a syn::File,
@@ -79,6 +80,7 @@ pub fn registry() -> &'static [Box<dyn Rule>] {
             Box::new(closure_cycle::ClosureCycle::new()),
             Box::new(leaked_listener::LeakedListener::new()),
             Box::new(rc_cycle::RcCycle::new()),
+            Box::new(unbounded_collection::UnboundedCollection::new()),
         ];
         rules.sort_by(|a, b| a.id().cmp(b.id()));
         rules
