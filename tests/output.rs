@@ -195,6 +195,10 @@ fn paths_are_repository_relative_from_a_subfolder() {
         &src,
     ));
     assert!(github.contains("file=src/session.rs,"), "{github}");
+    assert!(
+        github.contains("%0Asrc/lib.rs:8:5: "),
+        "labels too: {github}"
+    );
     let gitlab: Value = serde_json::from_slice(
         &leaklint(
             &["check", "--select", SELECT, "--format", "gitlab", "."],
