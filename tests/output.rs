@@ -195,6 +195,10 @@ fn paths_are_repository_relative_from_a_subfolder() {
         &src,
     ));
     assert!(github.contains("file=src/session.rs,"), "{github}");
+    assert!(
+        github.contains("%0Asrc/lib.rs:8:5: "),
+        "labels too: {github}"
+    );
     let gitlab: Value = serde_json::from_slice(
         &leaklint(
             &["check", "--select", SELECT, "--format", "gitlab", "."],
@@ -705,4 +709,37 @@ fn stdin_usage_errors() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(!out.stderr.is_empty());
     }
+}
+
+#[test]
+fn files_outside_the_repository_get_absolute_uris() {
+    let repo = demo_repo("outside-repo");
+    let elsewhere = scratch("outside-file");
+    write(&elsewhere, "cycle.rs", OTHER_CYCLE);
+    let file = elsewhere.join("cycle.rs");
+    let out = leaklint(
+        &["check", "--format", "sarif", file.to_str().unwrap()],
+        &repo,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let artifact =
+        &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(
+        artifact["uri"].as_str().unwrap(),
+        render::file_uri(&file),
+        "{artifact}"
+    );
+    assert!(artifact.get("uriBaseId").is_none());
+    let github = stdout(&leaklint(
+        &["check", "--format", "github", file.to_str().unwrap()],
+        &repo,
+    ));
+    assert!(
+        github.contains(&format!(
+            "file={},",
+            render::github::escape_property(&root_text(&file))
+        )),
+        "{github}"
+    );
 }

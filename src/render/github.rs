@@ -19,7 +19,10 @@ pub fn render(report: &Report, cx: &Context) -> String {
         for l in &d.labels {
             message.push_str(&format!(
                 "\n{}:{}:{}: {}",
-                l.path, l.span.start.line, l.span.start.column, l.message
+                cx.repo_path(&l.path),
+                l.span.start.line,
+                l.span.start.column,
+                l.message
             ));
         }
         out.push_str(&format!(
