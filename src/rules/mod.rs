@@ -16,6 +16,7 @@ use crate::meta::RuleMeta;
 use crate::source::FileSpans;
 
 pub mod rc_cycle;
+pub mod uncleaned_interval;
 
 pub struct FileCtx<'a> {
     pub file: &'a syn::File,
@@ -73,7 +74,10 @@ pub trait Rule: Send + Sync {
 pub fn registry() -> &'static [Box<dyn Rule>] {
     static RULES: OnceLock<Vec<Box<dyn Rule>>> = OnceLock::new();
     RULES.get_or_init(|| {
-        let mut rules: Vec<Box<dyn Rule>> = vec![Box::new(rc_cycle::RcCycle::new())];
+        let mut rules: Vec<Box<dyn Rule>> = vec![
+            Box::new(rc_cycle::RcCycle::new()),
+            Box::new(uncleaned_interval::UncleanedInterval::new()),
+        ];
         rules.sort_by(|a, b| a.id().cmp(b.id()));
         rules
     })

@@ -1,0 +1,296 @@
+//! `uncleaned-interval`: periodic work that is started and never stopped.
+//!
+//! The file pass finds the starts (a spawn whose body loops forever on a timer, a
+//! forgotten gloo `Interval`, a web-sys or Leptos interval, a GLib source that
+//! always continues) and follows their handle inside the function ([`flow`]). A
+//! handle that is discarded is reported at once; one stored in a field becomes a
+//! pending finding, settled by the crate pass against every stop call
+//! (`abort()`, `cancel()`, `remove()`, ..) on a field of that name. The crate
+//! pass also drops findings inside free functions called only from `main`-like
+//! entry points: that work lives as long as the program.
+
+mod body;
+mod flow;
+mod sites;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Deserialize;
+
+use crate::diagnostic::Finding;
+use crate::facts::Ty;
+use crate::meta::RuleMeta;
+use crate::rules::{CrateCtx, FileCtx, FileOutput, Rule};
+
+pub struct UncleanedInterval {
+    meta: RuleMeta,
+    tables: Tables,
+}
+
+#[derive(Deserialize)]
+pub struct Tables {
+    reexports: Vec<(String, String)>,
+    timer_waits: Vec<String>,
+    interval_constructors: Vec<String>,
+    interval_wait_methods: Vec<String>,
+    awaited_timer_methods: Vec<String>,
+    runtime_passthrough: Vec<String>,
+    transparent_calls: Vec<String>,
+    transparent_methods: Vec<String>,
+    store_methods: Vec<String>,
+    discard_calls: Vec<String>,
+    forget_calls: Vec<String>,
+    stopping_wrappers: Vec<String>,
+    stopping_field_types: Vec<String>,
+    local_set_methods: Vec<String>,
+    stop_methods: Vec<String>,
+    stop_calls: Vec<String>,
+    program_entry_attrs: Vec<String>,
+    gloo_intervals: Vec<String>,
+    web_set_interval_prefix: String,
+    web_closure_forgets: Vec<String>,
+    leptos_set_interval: Vec<String>,
+    leptos_set_interval_with_handle: Vec<String>,
+    component_attr: String,
+    glib_sources: Vec<String>,
+    spawners: BTreeMap<String, String>,
+    method_spawners: Vec<MethodSpawner>,
+    runtimes: BTreeMap<String, Runtime>,
+}
+
+#[derive(Deserialize)]
+pub struct MethodSpawner {
+    types: Vec<String>,
+    constructors: Vec<String>,
+    methods: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "kebab-case")]
+pub enum HandleKind {
+    Join,
+    None,
+    CancelOnDrop,
+}
+
+#[derive(Deserialize)]
+pub struct Runtime {
+    name: String,
+    handle: HandleKind,
+    stop: Vec<String>,
+    help: String,
+}
+
+/// A call that stops whatever a field of this name holds.
+#[derive(Debug)]
+struct StopSite {
+    field: String,
+    method: String,
+    in_drop: bool,
+}
+
+/// Who calls a free function: an entry point, another free function, or anything else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Caller {
+    Entry,
+    Free(String),
+    Other,
+}
+
+/// A finding that depends on the rest of the crate.
+#[derive(Debug)]
+struct Pending {
+    finding: Finding,
+    /// The free function it is in, if any: program-lifetime if only entry points call it.
+    free_fn: Option<String>,
+    /// `self.<field>.spawn(..)`: a spawn only if the field has one of these types.
+    receiver_field: Option<(String, String, Vec<String>)>,
+    stored: Option<Stored>,
+}
+
+#[derive(Debug)]
+struct Stored {
+    field: String,
+    /// Stop calls that count (`abort`, `cancel`, ..); none for a std thread.
+    stop: Vec<String>,
+    /// The task holds a strong clone of its owner (named here).
+    owner_clone: Option<String>,
+    /// The note when nothing stops it.
+    note: String,
+}
+
+#[derive(Debug, Default)]
+struct Facts {
+    pending: Vec<Pending>,
+    stops: Vec<StopSite>,
+    free_fns: Vec<String>,
+    calls: Vec<(String, Caller)>,
+}
+
+impl UncleanedInterval {
+    pub fn new() -> UncleanedInterval {
+        let meta = RuleMeta::parse(include_str!("../../../rules/uncleaned-interval.toml"));
+        let tables: Tables = meta.tables();
+        for r in tables.spawners.values().chain(
+            tables
+                .method_spawners
+                .iter()
+                .flat_map(|m| m.methods.values()),
+        ) {
+            assert!(tables.runtimes.contains_key(r), "unknown runtime {r}");
+        }
+        UncleanedInterval { meta, tables }
+    }
+}
+
+impl Default for UncleanedInterval {
+    fn default() -> Self {
+        UncleanedInterval::new()
+    }
+}
+
+impl Rule for UncleanedInterval {
+    fn meta(&self) -> &RuleMeta {
+        &self.meta
+    }
+
+    fn check_file(&self, cx: &FileCtx<'_>, out: &mut FileOutput) {
+        let facts = sites::scan(&self.tables, cx);
+        out.facts = Some(Box::new(facts));
+    }
+
+    fn check_crate(&self, cx: &CrateCtx<'_>, out: &mut Vec<Finding>) {
+        let all: Vec<&Facts> = cx.facts::<Facts>().map(|(_, f)| f).collect();
+        let program_lifetime = program_lifetime(&all);
+        for facts in &all {
+            for p in &facts.pending {
+                if p.free_fn
+                    .as_ref()
+                    .is_some_and(|f| program_lifetime.contains(f))
+                {
+                    continue;
+                }
+                if let Some((owner, field, types)) = &p.receiver_field
+                    && !field_has_type(cx, owner, field, &|ty| ty_is(ty, types))
+                {
+                    continue;
+                }
+                let mut finding = p.finding.clone();
+                if let Some(s) = &p.stored {
+                    match self.settle_stored(cx, &all, s) {
+                        Some(note) => finding = finding.note(note),
+                        None => continue,
+                    }
+                }
+                out.push(finding);
+            }
+        }
+    }
+}
+
+impl UncleanedInterval {
+    /// The note for a handle stored in a field that is never stopped, or `None`
+    /// when something stops it.
+    fn settle_stored(&self, cx: &CrateCtx<'_>, all: &[&Facts], s: &Stored) -> Option<String> {
+        let wrapped = field_has_type(cx, "", &s.field, &|ty| {
+            ty_mentions(ty, &self.tables.stopping_field_types)
+        });
+        let stops: Vec<&StopSite> = all
+            .iter()
+            .flat_map(|f| &f.stops)
+            .filter(|st| st.field == s.field && s.stop.contains(&st.method))
+            .collect();
+        let only_drop = wrapped || (!stops.is_empty() && stops.iter().all(|st| st.in_drop));
+        if only_drop {
+            return s.owner_clone.as_ref().map(|me| trap_note(me));
+        }
+        if !stops.is_empty() {
+            return None;
+        }
+        Some(s.note.clone())
+    }
+}
+
+fn trap_note(me: &str) -> String {
+    format!(
+        "the task holds `{me}`, a strong clone of its owner, so the owner's `Drop` that would stop it can never run"
+    )
+}
+
+/// Free functions whose every call (at least one) is in an entry point or in
+/// another such function.
+fn program_lifetime(all: &[&Facts]) -> HashSet<String> {
+    let defined: HashSet<&String> = all.iter().flat_map(|f| &f.free_fns).collect();
+    let mut callers: HashMap<&str, Vec<&Caller>> = HashMap::new();
+    for f in all {
+        for (callee, caller) in &f.calls {
+            if defined.contains(callee) {
+                callers.entry(callee).or_default().push(caller);
+            }
+        }
+    }
+    let mut out: HashSet<String> = HashSet::new();
+    loop {
+        let before = out.len();
+        for (callee, cs) in &callers {
+            if out.contains(*callee) {
+                continue;
+            }
+            let all_entry = cs.iter().all(|c| match c {
+                Caller::Entry => true,
+                Caller::Free(g) => g != callee && out.contains(g),
+                Caller::Other => false,
+            });
+            if all_entry {
+                out.insert(callee.to_string());
+            }
+        }
+        if out.len() == before {
+            return out;
+        }
+    }
+}
+
+/// Whether a field `field` of type `owner` (of any type when `owner` is empty)
+/// has a type for which `pred` holds.
+fn field_has_type(cx: &CrateCtx<'_>, owner: &str, field: &str, pred: &dyn Fn(&Ty) -> bool) -> bool {
+    cx.index.types.iter().any(|t| {
+        (owner.is_empty() || t.name == owner)
+            && t.fields.iter().any(|f| {
+                let own = f.name.rsplit('.').next().unwrap_or(&f.name);
+                own == field && pred(&f.ty)
+            })
+    })
+}
+
+/// Whether a type is one of `types`, seen through references and `Arc`/`Rc`/`Box`/`Option`.
+fn ty_is(ty: &Ty, types: &[String]) -> bool {
+    match ty {
+        Ty::Ref { inner, .. } => ty_is(inner, types),
+        Ty::Path { path, args } => {
+            let joined = path.join("::");
+            if types.contains(&joined) {
+                return true;
+            }
+            matches!(
+                path.last().map(String::as_str),
+                Some("Arc" | "Rc" | "Box" | "Option")
+            ) && args.iter().any(|a| ty_is(a, types))
+        }
+        _ => false,
+    }
+}
+
+/// Whether a type mentions any of `names` (by last segment) anywhere inside.
+fn ty_mentions(ty: &Ty, names: &[String]) -> bool {
+    match ty {
+        Ty::Path { path, args } => {
+            path.last().is_some_and(|l| names.contains(l))
+                || args.iter().any(|a| ty_mentions(a, names))
+        }
+        Ty::Tuple(items) | Ty::Dyn(items) => items.iter().any(|a| ty_mentions(a, names)),
+        Ty::Array(t) | Ty::Ptr(t) => ty_mentions(t, names),
+        Ty::Ref { inner, .. } => ty_mentions(inner, names),
+        Ty::Other => false,
+    }
+}
