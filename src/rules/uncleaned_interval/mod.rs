@@ -43,6 +43,8 @@ pub struct Tables {
     stopping_wrappers: Vec<String>,
     stopping_field_types: Vec<String>,
     local_set_methods: Vec<String>,
+    once_methods: Vec<String>,
+    once_calls: Vec<String>,
     stop_methods: Vec<String>,
     stop_calls: Vec<String>,
     program_entry_attrs: Vec<String>,
@@ -76,9 +78,20 @@ pub enum HandleKind {
 #[derive(Deserialize)]
 pub struct Runtime {
     name: String,
+    /// "tokio `JoinHandle`", for notes.
+    handle_name: String,
+    /// `task`, `thread`, ..
+    work: String,
     handle: HandleKind,
     stop: Vec<String>,
     help: String,
+}
+
+impl Runtime {
+    /// `std thread`, `tokio blocking task`.
+    fn name_of_work(&self) -> String {
+        format!("{} {}", self.name, self.work)
+    }
 }
 
 /// A call that stops whatever a field of this name holds.

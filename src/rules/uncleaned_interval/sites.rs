@@ -164,7 +164,9 @@ fn rc_receiver(sig: &syn::Signature) -> bool {
 
 /// What a function body binds, from a scan of all of it.
 #[derive(Default)]
-struct Bindings {
+struct Bindings<'ast> {
+    /// Local → the async block or closure it holds (`let fut = async move { .. }`).
+    futures: HashMap<String, &'ast Expr>,
     /// Local → the field it was taken from (`let h = self.task.take()`).
     sources: HashMap<String, String>,
     timers: Vec<String>,
@@ -230,7 +232,7 @@ impl<'c> Scanner<'_, 'c> {
         }
     }
 
-    fn timers<'x>(&'x self, b: &'x Bindings) -> Timers<'x> {
+    fn timers<'x>(&'x self, b: &'x Bindings<'_>) -> Timers<'x> {
         Timers {
             tables: self.t,
             imports: self.cx.imports,
@@ -246,7 +248,7 @@ impl<'c> Scanner<'_, 'c> {
     }
 
     /// Whether `e` has the receiver type of method spawner `ms`.
-    fn receiver_kind(&self, e: &Expr, i: usize, b: &Bindings, info: &FnInfo<'_>) -> Recv {
+    fn receiver_kind(&self, e: &Expr, i: usize, b: &Bindings<'_>, info: &FnInfo<'_>) -> Recv {
         let ms: &MethodSpawner = &self.t.method_spawners[i];
         match e {
             Expr::Call(c) => match &*c.func {
@@ -280,7 +282,16 @@ impl<'c> Scanner<'_, 'c> {
     }
 
     fn is_owner_clone(&self, e: &Expr, info: &FnInfo<'_>) -> bool {
-        let mentions_self = |e: &Expr| root_ident(e).is_some_and(|n| n == "self");
+        fn is_self(e: &Expr) -> bool {
+            match e {
+                Expr::Reference(r) => is_self(&r.expr),
+                Expr::Unary(u) => is_self(&u.expr),
+                Expr::Paren(p) => is_self(&p.expr),
+                Expr::Path(p) => p.path.is_ident("self"),
+                _ => false,
+            }
+        }
+        let mentions_self = is_self;
         match e {
             Expr::Call(c) => {
                 matches!(&*c.func, Expr::Path(p) if {
@@ -295,11 +306,11 @@ impl<'c> Scanner<'_, 'c> {
         }
     }
 
-    fn bindings<'ast>(&self, info: &FnInfo<'ast>) -> (Bindings, Vec<StopSite>) {
+    fn bindings<'ast>(&self, info: &FnInfo<'ast>) -> (Bindings<'ast>, Vec<StopSite>) {
         struct Scan<'s, 'a, 'c, 'i, 'ast> {
             s: &'s Scanner<'a, 'c>,
             info: &'i FnInfo<'ast>,
-            b: Bindings,
+            b: Bindings<'ast>,
             stops: Vec<StopSite>,
         }
         impl Scan<'_, '_, '_, '_, '_> {
@@ -326,6 +337,9 @@ impl<'c> Scanner<'_, 'c> {
                     if let Pat::Ident(id) = strip_type(&l.pat) {
                         let name = id.ident.to_string();
                         let s = self.s;
+                        if matches!(e, Expr::Async(_) | Expr::Closure(_)) {
+                            self.b.futures.insert(name.clone(), e);
+                        }
                         if s.timers(&self.b).makes_interval(e) {
                             self.b.timers.push(name.clone());
                         }
@@ -429,6 +443,7 @@ impl<'c> Scanner<'_, 'c> {
             self.record_call(anc, e, &b, &caller, &mut calls);
             if !info.entry
                 && let Some(p) = self.site(anc, e, &b, info)
+                && !self.in_once(anc)
             {
                 found.push(p);
             }
@@ -438,11 +453,26 @@ impl<'c> Scanner<'_, 'c> {
         self.facts.calls.extend(calls);
     }
 
+    /// Inside a closure that runs once per process (`Once::call_once`,
+    /// `OnceLock::get_or_init`, `Lazy::new`): a singleton, not a leak per owner.
+    fn in_once(&self, anc: &[Node<'_>]) -> bool {
+        anc.iter().any(|n| match n {
+            Node::Expr(Expr::MethodCall(m)) => self.t.once_methods.contains(&m.method.to_string()),
+            Node::Expr(Expr::Call(c)) => matches!(&*c.func, Expr::Path(p)
+            if self.t.once_calls.iter().any(|o| {
+                let segs = path_segments(&p.path);
+                let n = o.split("::").count();
+                segs.len() >= n && segs[segs.len() - n..].join("::") == *o
+            })),
+            _ => false,
+        })
+    }
+
     fn record_call(
         &self,
         anc: &[Node<'_>],
         e: &Expr,
-        b: &Bindings,
+        b: &Bindings<'_>,
         caller: &Caller,
         calls: &mut Vec<(String, Caller)>,
     ) {
@@ -463,7 +493,7 @@ impl<'c> Scanner<'_, 'c> {
         calls.push((last, who));
     }
 
-    fn record_stop(&self, e: &Expr, b: &Bindings, info: &FnInfo<'_>, out: &mut Vec<StopSite>) {
+    fn record_stop(&self, e: &Expr, b: &Bindings<'_>, info: &FnInfo<'_>, out: &mut Vec<StopSite>) {
         let source = |x: &Expr| {
             first_field(x).or_else(|| root_ident(x).and_then(|n| b.sources.get(&n).cloned()))
         };
@@ -516,7 +546,13 @@ impl<'c> Scanner<'_, 'c> {
     }
 
     /// The start of periodic work at `e`, if it is one.
-    fn site(&self, anc: &[Node<'_>], e: &Expr, b: &Bindings, info: &FnInfo<'_>) -> Option<Pending> {
+    fn site(
+        &self,
+        anc: &[Node<'_>],
+        e: &Expr,
+        b: &Bindings<'_>,
+        info: &FnInfo<'_>,
+    ) -> Option<Pending> {
         match e {
             Expr::Call(c) => {
                 let Expr::Path(p) = &*c.func else { return None };
@@ -590,13 +626,20 @@ impl<'c> Scanner<'_, 'c> {
         callee: &str,
         rt_id: &str,
         task: &Expr,
-        b: &Bindings,
+        b: &Bindings<'_>,
         info: &FnInfo<'_>,
         receiver_field: Option<(String, String, Vec<String>)>,
     ) -> Option<Pending> {
         let _ = call;
         let rt: &Runtime = &self.t.runtimes[rt_id];
         let parsed;
+        let task = match task {
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|i| b.futures.get(&i.to_string()).copied())?,
+            other => other,
+        };
         let task = match task_body(task) {
             TaskBody::Expr(e) => e,
             TaskBody::Macro(m) => {
@@ -635,21 +678,22 @@ impl<'c> Scanner<'_, 'c> {
             (HandleKind::CancelOnDrop, _) => return None,
             (HandleKind::Join, Fate::Discarded | Fate::Detached) => (
                 Some(format!(
-                    "the handle is discarded: dropping a {} handle detaches the work, it does not stop it, so this loop runs for the rest of the program",
-                    rt.name
+                    "the handle is discarded: dropping a {} detaches the {}, it does not stop it, so this loop runs for the rest of the program",
+                    rt.handle_name, rt.work
                 )),
                 None,
             ),
             (HandleKind::Join, Fate::Field(f)) => {
                 let note = if rt.stop.is_empty() {
                     format!(
-                        "the handle is stored in field `{f}`, but a {} task cannot be stopped through its handle: dropping it only detaches the work",
-                        rt.name
+                        "the handle is stored in field `{f}`, but a {} cannot be stopped through its handle: dropping it only detaches the {}",
+                        rt.name_of_work(),
+                        rt.work
                     )
                 } else {
                     format!(
-                        "the handle is stored in field `{f}`, but nothing in the crate calls `{stop_text}` on it: dropping a {} handle detaches the work, it does not stop it",
-                        rt.name
+                        "the handle is stored in field `{f}`, but nothing in the crate calls `{stop_text}` on it: dropping a {} detaches the {}, it does not stop it",
+                        rt.handle_name, rt.work
                     )
                 };
                 (
@@ -714,10 +758,10 @@ impl<'c> Scanner<'_, 'c> {
         }
     }
 
-    fn owner_clone_in(&self, task: &Expr, b: &Bindings, info: &FnInfo<'_>) -> Option<String> {
+    fn owner_clone_in(&self, task: &Expr, b: &Bindings<'_>, info: &FnInfo<'_>) -> Option<String> {
         struct Find<'s, 'a, 'c, 'i, 'ast> {
             s: &'s Scanner<'a, 'c>,
-            b: &'i Bindings,
+            b: &'i Bindings<'ast>,
             info: &'i FnInfo<'ast>,
             hit: Option<String>,
         }
@@ -764,7 +808,7 @@ impl<'c> Scanner<'_, 'c> {
         &self,
         forget: &Expr,
         arg: &Expr,
-        b: &Bindings,
+        b: &Bindings<'_>,
         info: &FnInfo<'_>,
     ) -> Option<Pending> {
         let mut arg = arg;
@@ -796,7 +840,7 @@ impl<'c> Scanner<'_, 'c> {
         anc: &[Node<'_>],
         e: &Expr,
         m: &syn::ExprMethodCall,
-        b: &Bindings,
+        b: &Bindings<'_>,
         info: &FnInfo<'_>,
     ) -> Option<Pending> {
         let cb = m.args.first()?;
@@ -891,7 +935,7 @@ impl<'c> Scanner<'_, 'c> {
         e: &Expr,
         c: &syn::ExprCall,
         callee: &str,
-        _b: &Bindings,
+        _b: &Bindings<'_>,
         info: &FnInfo<'_>,
     ) -> Option<Pending> {
         let cb = c.args.last()?;
@@ -899,7 +943,12 @@ impl<'c> Scanner<'_, 'c> {
         let closure = match cb {
             Expr::Closure(cl) => cl,
             Expr::Macro(m) => {
-                if tokens_mention(&m.mac.tokens, "Break") {
+                // A weak capture that fails to upgrade returns the macro's default
+                // (`Break`, `Continue(false)`): the source ends with its owner.
+                if ["Break", "false", "weak", "weak_allow_none"]
+                    .iter()
+                    .any(|w| tokens_mention(&m.mac.tokens, w))
+                {
                     return None;
                 }
                 parsed = macro_tail(&m.mac)?;
@@ -1057,7 +1106,7 @@ fn in_local_set(anc: &[Node<'_>], t: &Tables) -> bool {
 
 /// Whether the callback passed to `set_interval_*` is a forgotten `Closure`:
 /// `.into_js_value()` in the argument, or a local that is `forget()`-ed.
-fn closure_forgotten(e: &Expr, b: &Bindings, t: &Tables) -> bool {
+fn closure_forgotten(e: &Expr, b: &Bindings<'_>, t: &Tables) -> bool {
     match e {
         Expr::MethodCall(m) => {
             t.web_closure_forgets.contains(&m.method.to_string())
