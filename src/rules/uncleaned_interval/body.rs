@@ -100,79 +100,19 @@ impl<'a> Timers<'a> {
     /// The first endless loop in `body` (a spawned closure's body or async block)
     /// that waits on a timer each round.
     pub fn periodic_loop<'ast>(&self, body: &'ast Expr) -> Option<PeriodicLoop<'ast>> {
-        struct Find<'t, 'a, 'ast> {
-            t: &'t Timers<'a>,
-            hit: Option<PeriodicLoop<'ast>>,
-        }
-        impl<'ast> Visit<'ast> for Find<'_, '_, 'ast> {
-            fn visit_expr(&mut self, e: &'ast Expr) {
-                if self.hit.is_some() {
-                    return;
-                }
-                let t = self.t;
-                let found = match e {
-                    Expr::Loop(l) if !has_exit(&l.body, l.label.as_ref()) => {
-                        t.find_wait_block(&l.body).map(|w| (l.loop_token.span, w))
-                    }
-                    Expr::While(w) if !has_exit(&w.body, w.label.as_ref()) => match &*w.cond {
-                        Expr::Lit(lit) if matches!(&lit.lit, Lit::Bool(b) if b.value) => {
-                            t.find_wait_block(&w.body).map(|x| (w.while_token.span, x))
-                        }
-                        Expr::Let(l) => match &*l.expr {
-                            Expr::Await(a)
-                                if matches!(&*a.base, Expr::MethodCall(m)
-                                if m.method == "next" && t.is_timer_local(&m.receiver)) =>
-                            {
-                                Some((w.while_token.span, &*l.expr))
-                            }
-                            _ => None,
-                        },
-                        _ => None,
-                    },
-                    Expr::ForLoop(f)
-                        if t.is_timer_local(&f.expr) && !has_exit(&f.body, f.label.as_ref()) =>
-                    {
-                        Some((f.for_token.span, &*f.expr))
-                    }
-                    _ => None,
-                };
-                if let Some((keyword, wait)) = found {
-                    self.hit = Some(PeriodicLoop { keyword, wait });
-                    return;
-                }
-                match e {
-                    Expr::Closure(_) | Expr::Async(_) => {}
-                    Expr::MethodCall(m) if m.method == "block_on" => {
-                        self.visit_expr(&m.receiver);
-                        for a in &m.args {
-                            self.visit_async_arg(a);
-                        }
-                    }
-                    Expr::Call(c) if is_block_on(&c.func) => {
-                        for a in &c.args {
-                            self.visit_async_arg(a);
-                        }
-                    }
-                    _ => syn::visit::visit_expr(self, e),
-                }
-            }
-            fn visit_item(&mut self, _: &'ast syn::Item) {}
-        }
-        impl<'ast> Find<'_, '_, 'ast> {
-            // Work passed to `block_on` runs right here, on this thread.
-            fn visit_async_arg(&mut self, a: &'ast Expr) {
-                match a {
-                    Expr::Async(x) => self.visit_block(&x.block),
-                    _ => self.visit_expr(a),
-                }
-            }
-        }
-        let mut f = Find { t: self, hit: None };
+        let mut f = LoopFinder { t: self, hit: None };
         match body {
             Expr::Async(a) => f.visit_block(&a.block),
             Expr::Closure(c) => f.visit_expr(&c.body),
             other => f.visit_expr(other),
         }
+        f.hit
+    }
+
+    /// The same, in a function's body.
+    pub fn periodic_loop_in<'ast>(&self, body: &'ast syn::Block) -> Option<PeriodicLoop<'ast>> {
+        let mut f = LoopFinder { t: self, hit: None };
+        f.visit_block(body);
         f.hit
     }
 
@@ -185,6 +125,74 @@ impl<'a> Timers<'a> {
             }),
             _ => None,
         })
+    }
+}
+
+struct LoopFinder<'t, 'a, 'ast> {
+    t: &'t Timers<'a>,
+    hit: Option<PeriodicLoop<'ast>>,
+}
+impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        if self.hit.is_some() {
+            return;
+        }
+        let t = self.t;
+        let found = match e {
+            Expr::Loop(l) if !has_exit(&l.body, l.label.as_ref()) => {
+                t.find_wait_block(&l.body).map(|w| (l.loop_token.span, w))
+            }
+            Expr::While(w) if !has_exit(&w.body, w.label.as_ref()) => match &*w.cond {
+                Expr::Lit(lit) if matches!(&lit.lit, Lit::Bool(b) if b.value) => {
+                    t.find_wait_block(&w.body).map(|x| (w.while_token.span, x))
+                }
+                Expr::Let(l) => match &*l.expr {
+                    Expr::Await(a)
+                        if matches!(&*a.base, Expr::MethodCall(m)
+                        if m.method == "next" && t.is_timer_local(&m.receiver)) =>
+                    {
+                        Some((w.while_token.span, &*l.expr))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            },
+            Expr::ForLoop(f)
+                if t.is_timer_local(&f.expr) && !has_exit(&f.body, f.label.as_ref()) =>
+            {
+                Some((f.for_token.span, &*f.expr))
+            }
+            _ => None,
+        };
+        if let Some((keyword, wait)) = found {
+            self.hit = Some(PeriodicLoop { keyword, wait });
+            return;
+        }
+        match e {
+            Expr::Closure(_) | Expr::Async(_) => {}
+            Expr::MethodCall(m) if m.method == "block_on" => {
+                self.visit_expr(&m.receiver);
+                for a in &m.args {
+                    self.visit_async_arg(a);
+                }
+            }
+            Expr::Call(c) if is_block_on(&c.func) => {
+                for a in &c.args {
+                    self.visit_async_arg(a);
+                }
+            }
+            _ => syn::visit::visit_expr(self, e),
+        }
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+impl<'ast> LoopFinder<'_, '_, 'ast> {
+    // Work passed to `block_on` runs right here, on this thread.
+    fn visit_async_arg(&mut self, a: &'ast Expr) {
+        match a {
+            Expr::Async(x) => self.visit_block(&x.block),
+            _ => self.visit_expr(a),
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Deserialize;
 
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Location};
 use crate::facts::Ty;
 use crate::meta::RuleMeta;
 use crate::rules::{CrateCtx, FileCtx, FileOutput, Rule};
@@ -44,6 +44,7 @@ pub struct Tables {
     stopping_field_types: Vec<String>,
     local_set_methods: Vec<String>,
     once_methods: Vec<String>,
+    future_adapters: Vec<String>,
     once_calls: Vec<String>,
     stop_methods: Vec<String>,
     stop_calls: Vec<String>,
@@ -119,6 +120,8 @@ struct Pending {
     /// `self.<field>.spawn(..)`: a spawn only if the field has one of these types.
     receiver_field: Option<(String, String, Vec<String>)>,
     stored: Option<Stored>,
+    /// The spawn runs this function: a finding only if its body is a periodic loop.
+    delegate: Option<Callee>,
 }
 
 #[derive(Debug)]
@@ -132,9 +135,27 @@ struct Stored {
     note: String,
 }
 
+/// A function whose body is a periodic loop, for spawns that name it.
+#[derive(Debug)]
+struct FnLoop {
+    callee: Callee,
+    wait: Location,
+    keyword: Location,
+}
+
+/// A function a spawn runs by name: a free function, or a method of the owner's type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Callee {
+    Free(String),
+    Method(String, String),
+}
+
 #[derive(Debug, Default)]
 struct Facts {
     pending: Vec<Pending>,
+    loops: Vec<FnLoop>,
+    /// Methods defined in the file, as (type, name).
+    methods: Vec<(String, String)>,
     stops: Vec<StopSite>,
     free_fns: Vec<String>,
     calls: Vec<(String, Caller)>,
@@ -189,6 +210,14 @@ impl Rule for UncleanedInterval {
                     continue;
                 }
                 let mut finding = p.finding.clone();
+                if let Some(callee) = &p.delegate {
+                    let Some(lp) = resolve_loop(&all, callee) else {
+                        continue;
+                    };
+                    finding = finding
+                        .label(lp.wait, "waits on a timer every round")
+                        .label(lp.keyword, "loops forever: nothing breaks out of it");
+                }
                 if let Some(s) = &p.stored {
                     match self.settle_stored(cx, &all, s) {
                         Some(note) => finding = finding.note(note),
@@ -222,6 +251,29 @@ impl UncleanedInterval {
         }
         Some(s.note.clone())
     }
+}
+
+/// The periodic loop of a function a spawn names, when every function of that
+/// name in the crate is one.
+fn resolve_loop<'f>(all: &[&'f Facts], callee: &Callee) -> Option<&'f FnLoop> {
+    let defs = match callee {
+        Callee::Free(name) => all
+            .iter()
+            .flat_map(|f| &f.free_fns)
+            .filter(|n| *n == name)
+            .count(),
+        Callee::Method(ty, name) => all
+            .iter()
+            .flat_map(|f| &f.methods)
+            .filter(|(t, n)| t == ty && n == name)
+            .count(),
+    };
+    let loops: Vec<&FnLoop> = all
+        .iter()
+        .flat_map(|f| &f.loops)
+        .filter(|l| l.callee == *callee)
+        .collect();
+    (defs > 0 && loops.len() == defs).then(|| loops[0])
 }
 
 fn trap_note(me: &str) -> String {

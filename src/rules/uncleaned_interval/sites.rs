@@ -13,8 +13,8 @@ use super::flow::{
     AncestorWalk, Fate, Flow, Node, first_field, pat_idents, root_ident, strip_type,
 };
 use super::{
-    Caller, Facts, HandleKind, MethodSpawner, Pending, Runtime, StopSite, Stored, Tables,
-    trap_note, ty_is,
+    Callee, Caller, Facts, FnLoop, HandleKind, MethodSpawner, Pending, Runtime, StopSite, Stored,
+    Tables, trap_note, ty_is,
 };
 use crate::diagnostic::{Finding, Location};
 use crate::facts::Ty;
@@ -114,6 +114,11 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
             .impls
             .last()
             .map_or((None, false), |i| (Some(i.self_ty.clone()), i.is_drop));
+        if let Some(ty) = &self_ty {
+            self.facts
+                .methods
+                .push((ty.clone(), f.sig.ident.to_string()));
+        }
         let info = FnInfo {
             name: f.sig.ident.to_string(),
             kind: FnKind::Method,
@@ -430,6 +435,20 @@ impl<'c> Scanner<'_, 'c> {
 
     fn analyze(&mut self, info: &FnInfo<'_>) {
         let (b, stops) = self.bindings(info);
+        let callee = match (info.kind, &info.self_ty) {
+            (FnKind::Free, _) => Some(Callee::Free(info.name.clone())),
+            (FnKind::Method, Some(ty)) => Some(Callee::Method(ty.clone(), info.name.clone())),
+            (FnKind::Method, None) => None,
+        };
+        if let Some(callee) = callee
+            && let Some(lp) = self.timers(&b).periodic_loop_in(info.body)
+        {
+            self.facts.loops.push(FnLoop {
+                callee,
+                wait: self.cx.spans.loc(lp.wait),
+                keyword: self.cx.spans.span(lp.keyword),
+            });
+        }
         let caller = if info.entry {
             Caller::Entry
         } else if info.kind == FnKind::Free {
@@ -633,23 +652,29 @@ impl<'c> Scanner<'_, 'c> {
         let _ = call;
         let rt: &Runtime = &self.t.runtimes[rt_id];
         let parsed;
-        let task = match task {
+        let raw = match task {
             Expr::Path(p) => p
                 .path
                 .get_ident()
-                .and_then(|i| b.futures.get(&i.to_string()).copied())?,
+                .and_then(|i| b.futures.get(&i.to_string()).copied())
+                .unwrap_or(task),
             other => other,
         };
-        let task = match task_body(task) {
-            TaskBody::Expr(e) => e,
+        let body = match task_body(raw) {
+            TaskBody::Expr(e) => Some(e),
             TaskBody::Macro(m) => {
-                parsed = macro_tail(m)?;
-                &parsed
+                parsed = macro_tail(m);
+                parsed.as_ref()
             }
-            TaskBody::None => return None,
+            TaskBody::None => None,
         };
         let timers = self.timers(b);
-        let lp = timers.periodic_loop(task)?;
+        let lp = body.and_then(|t| timers.periodic_loop(t));
+        let delegate = match lp {
+            Some(_) => None,
+            None => Some(self.delegate_of(body.unwrap_or(raw), b, info)?),
+        };
+        let task = body.unwrap_or(raw);
         let fate = match rt.handle {
             HandleKind::None => Fate::Discarded,
             _ => self.fate(anc, info),
@@ -721,17 +746,80 @@ impl<'c> Scanner<'_, 'c> {
         let mut finding = Finding::new(
             primary.location(self),
             format!("periodic task started by `{callee}` is never stopped"),
-        )
-        .label(spans.loc(lp.wait), "waits on a timer every round")
-        .label(
-            spans.span(lp.keyword),
-            "loops forever: nothing breaks out of it",
-        )
-        .help(help);
+        );
+        if let Some(lp) = lp {
+            finding = finding
+                .label(spans.loc(lp.wait), "waits on a timer every round")
+                .label(
+                    spans.span(lp.keyword),
+                    "loops forever: nothing breaks out of it",
+                );
+        }
+        finding = finding.help(help);
         if let Some(n) = note {
             finding = finding.note(n);
         }
-        Some(self.pending(finding, info, receiver_field, stored))
+        let mut p = self.pending(finding, info, receiver_field, stored);
+        p.delegate = delegate;
+        Some(p)
+    }
+
+    /// The crate function a spawned future or closure only runs: `run(x)`,
+    /// `async move { self.poll().await }`, `move || worker(rx)`.
+    fn delegate_of(&self, task: &Expr, b: &Bindings<'_>, info: &FnInfo<'_>) -> Option<Callee> {
+        let last = match task {
+            Expr::Async(a) => match a.block.stmts.last()? {
+                syn::Stmt::Expr(e, _) => e,
+                syn::Stmt::Local(l) => &l.init.as_ref()?.expr,
+                _ => return None,
+            },
+            Expr::Closure(c) => match &*c.body {
+                Expr::Block(bl) => match bl.block.stmts.last()? {
+                    syn::Stmt::Expr(e, _) => e,
+                    _ => return None,
+                },
+                other => other,
+            },
+            other => other,
+        };
+        let mut call = last;
+        loop {
+            call = match call {
+                Expr::Await(a) => &a.base,
+                Expr::Try(t) => &t.expr,
+                Expr::Paren(p) => &p.expr,
+                Expr::MethodCall(m) if self.t.future_adapters.contains(&m.method.to_string()) => {
+                    &m.receiver
+                }
+                _ => break,
+            };
+        }
+        match call {
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else { return None };
+                let segs = path_segments(&p.path);
+                let name = segs.last()?.clone();
+                if segs.len() == 2 && segs[0] == "Self" {
+                    return Some(Callee::Method(info.self_ty.clone()?, name));
+                }
+                // A path brought in by `use` from another crate names its function, not ours.
+                let resolved = self.cx.imports.resolve(&segs);
+                let imported = resolved != segs;
+                let in_crate = matches!(resolved.first().map(String::as_str), Some("crate"));
+                (!imported || in_crate).then_some(Callee::Free(name))
+            }
+            Expr::MethodCall(m) => {
+                let owner = match root_ident(&m.receiver) {
+                    Some(r) => r == "self" || b.owner_clones.contains(&r),
+                    None => false,
+                };
+                if !owner {
+                    return None;
+                }
+                Some(Callee::Method(info.self_ty.clone()?, m.method.to_string()))
+            }
+            _ => None,
+        }
     }
 
     fn pending(
@@ -746,6 +834,7 @@ impl<'c> Scanner<'_, 'c> {
             free_fn: (info.kind == FnKind::Free).then(|| info.name.clone()),
             receiver_field,
             stored,
+            delegate: None,
         }
     }
 
