@@ -19,6 +19,7 @@ use super::{
 use crate::diagnostic::{Finding, Location};
 use crate::facts::Ty;
 use crate::imports::path_segments;
+use crate::macros::is_macro_call;
 use crate::rules::FileCtx;
 
 pub fn scan(tables: &Tables, cx: &FileCtx<'_>) -> Facts {
@@ -672,7 +673,10 @@ impl<'c> Scanner<'_, 'c> {
         let lp = body.and_then(|t| timers.periodic_loop(t));
         let delegate = match lp {
             Some(_) => None,
-            None => Some(self.delegate_of(body.unwrap_or(raw), b, info)?),
+            None => {
+                let d = self.delegate_of(body.unwrap_or(raw), b, info);
+                Some(d?)
+            }
         };
         let task = body.unwrap_or(raw);
         let fate = match rt.handle {
@@ -795,10 +799,16 @@ impl<'c> Scanner<'_, 'c> {
             };
         }
         match call {
-            Expr::Call(c) => {
+            Expr::Call(c) if !is_macro_call(c) => {
                 let Expr::Path(p) = &*c.func else { return None };
                 let segs = path_segments(&p.path);
                 let name = segs.last()?.clone();
+                // A closure parameter or local (`f()`), or a constructor (`Ok(..)`).
+                if (segs.len() == 1 && b.bound.contains(&name))
+                    || name.starts_with(char::is_uppercase)
+                {
+                    return None;
+                }
                 if segs.len() == 2 && segs[0] == "Self" {
                     return Some(Callee::Method(info.self_ty.clone()?, name));
                 }
