@@ -30,7 +30,7 @@ impl<'a> Timers<'a> {
 
     fn is_call_in(&self, e: &Expr, table: &[String]) -> bool {
         matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Path(p)
-            if self.imports.match_table(&p.path, table, &self.tables.reexports).is_some()))
+            if super::path_in_table(self.imports, &p.path, table, &self.tables.reexports)))
     }
 
     /// Whether `e` contains a call to a periodic timer constructor, outside closures.
@@ -72,11 +72,9 @@ impl<'a> Timers<'a> {
                 let wait = match e {
                     Expr::Call(_) => t.is_call_in(e, &t.tables.timer_waits),
                     Expr::Await(a) => matches!(&*a.base, Expr::MethodCall(m)
-                        if t.tables.awaited_timer_methods.contains(&m.method.to_string())),
+                        if super::has(&t.tables.awaited_timer_methods, &m.method)),
                     Expr::MethodCall(m) => {
-                        t.tables
-                            .interval_wait_methods
-                            .contains(&m.method.to_string())
+                        super::has(&t.tables.interval_wait_methods, &m.method)
                             && t.is_timer_local(&m.receiver)
                     }
                     _ => false,

@@ -59,6 +59,9 @@ pub struct Tables {
     spawners: BTreeMap<String, String>,
     method_spawners: Vec<MethodSpawner>,
     runtimes: BTreeMap<String, Runtime>,
+    /// The keys of `spawners`, as a table for `match_table`.
+    #[serde(skip)]
+    spawner_paths: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -93,6 +96,33 @@ impl Runtime {
     fn name_of_work(&self) -> String {
         format!("{} {}", self.name, self.work)
     }
+}
+
+/// Whether an identifier is one of `table`'s names, without building a string.
+fn has(table: &[String], id: &syn::Ident) -> bool {
+    table.iter().any(|s| id == s)
+}
+
+/// Whether `path` names an entry of `table`. A cheap test of the last segment
+/// first: almost no call is in a table, and full matching builds strings.
+fn path_in_table(
+    imports: &crate::imports::Imports,
+    path: &syn::Path,
+    table: &[String],
+    reexports: &[(String, String)],
+) -> bool {
+    let Some(written) = path.segments.last() else {
+        return false;
+    };
+    let ends = |last: &str| {
+        table.iter().any(|e| {
+            e.strip_suffix(last)
+                .is_some_and(|head| head.is_empty() || head.ends_with("::"))
+        })
+    };
+    let last_ok = ends(&written.ident.to_string())
+        || imports.resolve_path(path).last().is_some_and(|l| ends(l));
+    last_ok && imports.match_table(path, table, reexports).is_some()
 }
 
 /// A call that stops whatever a field of this name holds.
@@ -164,7 +194,8 @@ struct Facts {
 impl UncleanedInterval {
     pub fn new() -> UncleanedInterval {
         let meta = RuleMeta::parse(include_str!("../../../rules/uncleaned-interval.toml"));
-        let tables: Tables = meta.tables();
+        let mut tables: Tables = meta.tables();
+        tables.spawner_paths = tables.spawners.keys().cloned().collect();
         for r in tables.spawners.values().chain(
             tables
                 .method_spawners

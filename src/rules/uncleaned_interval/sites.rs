@@ -220,10 +220,7 @@ impl<'c> Scanner<'_, 'c> {
     }
 
     fn matches(&self, path: &syn::Path, table: &[String]) -> bool {
-        self.cx
-            .imports
-            .match_table(path, table, &self.t.reexports)
-            .is_some()
+        super::path_in_table(self.cx.imports, path, table, &self.t.reexports)
     }
 
     fn call_matches(&self, e: &Expr, table: &[String]) -> bool {
@@ -261,7 +258,7 @@ impl<'c> Scanner<'_, 'c> {
                 Expr::Path(p) if self.matches(&p.path, &ms.constructors) => Recv::Known,
                 _ => Recv::No,
             },
-            Expr::MethodCall(m) if self.t.runtime_passthrough.contains(&m.method.to_string()) => {
+            Expr::MethodCall(m) if super::has(&self.t.runtime_passthrough, &m.method) => {
                 self.receiver_kind(&m.receiver, i, b, info)
             }
             Expr::Try(t) => self.receiver_kind(&t.expr, i, b, info),
@@ -391,9 +388,8 @@ impl<'c> Scanner<'_, 'c> {
                         }
                     }
                     Expr::MethodCall(m) => {
-                        let name = m.method.to_string();
-                        if let Some(x) = root_ident(&m.receiver)
-                            && self.s.t.web_closure_forgets.contains(&name)
+                        if super::has(&self.s.t.web_closure_forgets, &m.method)
+                            && let Some(x) = root_ident(&m.receiver)
                         {
                             self.b.forgotten_closures.insert(x);
                         }
@@ -408,7 +404,7 @@ impl<'c> Scanner<'_, 'c> {
                     Expr::Call(c) => {
                         if let Expr::Path(p) = &*c.func
                             && p.path.segments.last().is_some_and(|s| {
-                                self.s.t.web_closure_forgets.contains(&s.ident.to_string())
+                                super::has(&self.s.t.web_closure_forgets, &s.ident)
                             })
                             && let Some(x) = c.args.first().and_then(root_ident)
                         {
@@ -477,7 +473,7 @@ impl<'c> Scanner<'_, 'c> {
     /// `OnceLock::get_or_init`, `Lazy::new`): a singleton, not a leak per owner.
     fn in_once(&self, anc: &[Node<'_>]) -> bool {
         anc.iter().any(|n| match n {
-            Node::Expr(Expr::MethodCall(m)) => self.t.once_methods.contains(&m.method.to_string()),
+            Node::Expr(Expr::MethodCall(m)) => super::has(&self.t.once_methods, &m.method),
             Node::Expr(Expr::Call(c)) => matches!(&*c.func, Expr::Path(p)
             if self.t.once_calls.iter().any(|o| {
                 let segs = path_segments(&p.path);
@@ -529,19 +525,18 @@ impl<'c> Scanner<'_, 'c> {
         let t = self.t;
         match e {
             Expr::MethodCall(m) => {
-                let name = m.method.to_string();
-                if t.stop_methods.contains(&name) {
-                    push(source(&m.receiver), name.clone());
+                if super::has(&t.stop_methods, &m.method) {
+                    push(source(&m.receiver), m.method.to_string());
                 }
-                if t.stop_calls.contains(&name) {
+                if super::has(&t.stop_calls, &m.method) {
                     for a in &m.args {
-                        push(source(a), name.clone());
+                        push(source(a), m.method.to_string());
                     }
                 }
                 for a in &m.args {
                     if let Expr::Path(p) = a
                         && let Some(l) = p.path.segments.last()
-                        && t.stop_methods.contains(&l.ident.to_string())
+                        && super::has(&t.stop_methods, &l.ident)
                     {
                         push(source(&m.receiver), l.ident.to_string());
                     }
@@ -551,12 +546,11 @@ impl<'c> Scanner<'_, 'c> {
                 if let Expr::Path(p) = &*c.func
                     && let Some(l) = p.path.segments.last()
                 {
-                    let name = l.ident.to_string();
-                    if t.stop_calls.contains(&name)
-                        || (p.path.segments.len() > 1 && t.stop_methods.contains(&name))
+                    if super::has(&t.stop_calls, &l.ident)
+                        || (p.path.segments.len() > 1 && super::has(&t.stop_methods, &l.ident))
                     {
                         for a in &c.args {
-                            push(source(a), name.clone());
+                            push(source(a), l.ident.to_string());
                         }
                     }
                 }
@@ -577,34 +571,34 @@ impl<'c> Scanner<'_, 'c> {
             Expr::Call(c) => {
                 let Expr::Path(p) = &*c.func else { return None };
                 let path = &p.path;
-                let written = path_segments(path).join("::");
-                let spawners: Vec<String> = self.t.spawners.keys().cloned().collect();
-                if let Some(hit) = self
-                    .cx
-                    .imports
-                    .match_table(path, &spawners, &self.t.reexports)
+                let written = || path_segments(path).join("::");
+                if self.matches(path, &self.t.spawner_paths)
+                    && let Some(hit) =
+                        self.cx
+                            .imports
+                            .match_table(path, &self.t.spawner_paths, &self.t.reexports)
                 {
                     let rt = &self.t.spawners[hit];
                     let task = c.args.first()?;
                     if hit.ends_with("spawn_local") && rt == "tokio" && in_local_set(anc, self.t) {
                         return None;
                     }
-                    return self.spawn_site(anc, e, e, &written, rt, task, b, info, None);
+                    return self.spawn_site(anc, e, e, &written(), rt, task, b, info, None);
                 }
                 if self.matches(path, &self.t.forget_calls) {
                     let arg = c.args.first()?;
                     return self.gloo_forget(e, arg, b, info);
                 }
                 if self.matches(path, &self.t.glib_sources) {
-                    return self.glib_source(anc, e, c, &written, b, info);
+                    return self.glib_source(anc, e, c, &written(), b, info);
                 }
                 if self.matches(path, &self.t.leptos_set_interval) {
                     return info
                         .component
-                        .then(|| self.leptos_no_handle(e, &written, info));
+                        .then(|| self.leptos_no_handle(e, &written(), info));
                 }
                 if self.matches(path, &self.t.leptos_set_interval_with_handle) {
-                    return self.leptos_with_handle(anc, e, &written, info);
+                    return self.leptos_with_handle(anc, e, &written(), info);
                 }
                 None
             }
@@ -792,7 +786,7 @@ impl<'c> Scanner<'_, 'c> {
                 Expr::Await(a) => &a.base,
                 Expr::Try(t) => &t.expr,
                 Expr::Paren(p) => &p.expr,
-                Expr::MethodCall(m) if self.t.future_adapters.contains(&m.method.to_string()) => {
+                Expr::MethodCall(m) if super::has(&self.t.future_adapters, &m.method) => {
                     &m.receiver
                 }
                 _ => break,
@@ -1199,7 +1193,7 @@ fn task_body(e: &Expr) -> TaskBody<'_> {
 /// Whether a spawn sits inside the future given to `LocalSet::run_until`.
 fn in_local_set(anc: &[Node<'_>], t: &Tables) -> bool {
     anc.iter().any(|n| {
-        matches!(n, Node::Expr(Expr::MethodCall(m)) if t.local_set_methods.contains(&m.method.to_string()))
+        matches!(n, Node::Expr(Expr::MethodCall(m)) if super::has(&t.local_set_methods, &m.method))
     })
 }
 
@@ -1208,8 +1202,7 @@ fn in_local_set(anc: &[Node<'_>], t: &Tables) -> bool {
 fn closure_forgotten(e: &Expr, b: &Bindings<'_>, t: &Tables) -> bool {
     match e {
         Expr::MethodCall(m) => {
-            t.web_closure_forgets.contains(&m.method.to_string())
-                || closure_forgotten(&m.receiver, b, t)
+            super::has(&t.web_closure_forgets, &m.method) || closure_forgotten(&m.receiver, b, t)
         }
         Expr::Reference(r) => closure_forgotten(&r.expr, b, t),
         Expr::Paren(p) => closure_forgotten(&p.expr, b, t),
