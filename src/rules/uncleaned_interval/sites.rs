@@ -545,13 +545,11 @@ impl<'c> Scanner<'_, 'c> {
             Expr::Call(c) => {
                 if let Expr::Path(p) = &*c.func
                     && let Some(l) = p.path.segments.last()
+                    && (super::has(&t.stop_calls, &l.ident)
+                        || (p.path.segments.len() > 1 && super::has(&t.stop_methods, &l.ident)))
                 {
-                    if super::has(&t.stop_calls, &l.ident)
-                        || (p.path.segments.len() > 1 && super::has(&t.stop_methods, &l.ident))
-                    {
-                        for a in &c.args {
-                            push(source(a), l.ident.to_string());
-                        }
+                    for a in &c.args {
+                        push(source(a), l.ident.to_string());
                     }
                 }
             }
