@@ -38,11 +38,17 @@ impl<'a> Timers<'a> {
         struct Find<'t, 'a> {
             t: &'t Timers<'a>,
             hit: bool,
+            limited: bool,
         }
         impl<'ast> Visit<'ast> for Find<'_, '_> {
             fn visit_expr(&mut self, e: &'ast Expr) {
                 if self.t.is_call_in(e, &self.t.tables.interval_constructors) {
                     self.hit = true;
+                }
+                if let Expr::MethodCall(m) = e
+                    && super::has(&self.t.tables.stream_limits, &m.method)
+                {
+                    self.limited = true;
                 }
                 if !matches!(e, Expr::Closure(_)) {
                     syn::visit::visit_expr(self, e);
@@ -52,9 +58,22 @@ impl<'a> Timers<'a> {
         let mut f = Find {
             t: self,
             hit: false,
+            limited: false,
         };
         f.visit_expr(e);
-        f.hit
+        f.hit && !f.limited
+    }
+
+    /// Whether a stream expression is cut short (`.take_until(stop)`, `.take(n)`).
+    fn limited(&self, e: &Expr) -> bool {
+        match e {
+            Expr::MethodCall(m) => {
+                super::has(&self.tables.stream_limits, &m.method) || self.limited(&m.receiver)
+            }
+            Expr::Reference(r) => self.limited(&r.expr),
+            Expr::Paren(p) => self.limited(&p.expr),
+            _ => false,
+        }
     }
 
     /// A timer wait in `e`, outside nested closures.
@@ -147,7 +166,7 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
                 Expr::Let(l) => match &*l.expr {
                     Expr::Await(a)
                         if matches!(&*a.base, Expr::MethodCall(m)
-                        if m.method == "next" && t.is_timer_local(&m.receiver)) =>
+                        if m.method == "next" && t.is_timer_local(&m.receiver) && !t.limited(&m.receiver)) =>
                     {
                         Some((w.while_token.span, &*l.expr))
                     }
@@ -156,7 +175,9 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
                 _ => None,
             },
             Expr::ForLoop(f)
-                if t.is_timer_local(&f.expr) && !has_exit(&f.body, f.label.as_ref()) =>
+                if t.is_timer_local(&f.expr)
+                    && !t.limited(&f.expr)
+                    && !has_exit(&f.body, f.label.as_ref()) =>
             {
                 Some((f.for_token.span, &*f.expr))
             }

@@ -33,6 +33,7 @@ pub struct Tables {
     timer_waits: Vec<String>,
     interval_constructors: Vec<String>,
     interval_wait_methods: Vec<String>,
+    stream_limits: Vec<String>,
     awaited_timer_methods: Vec<String>,
     runtime_passthrough: Vec<String>,
     transparent_calls: Vec<String>,
