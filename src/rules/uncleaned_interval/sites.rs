@@ -456,7 +456,7 @@ impl<'c> Scanner<'_, 'c> {
         let mut found: Vec<Pending> = Vec::new();
         let mut calls: Vec<(String, Caller)> = Vec::new();
         AncestorWalk::run(info.body, |anc, e| {
-            self.record_call(anc, e, &b, &caller, &mut calls);
+            self.record_call(e, &b, &caller, &mut calls);
             if !info.entry
                 && let Some(p) = self.site(anc, e, &b, info)
                 && !self.in_once(anc)
@@ -486,7 +486,6 @@ impl<'c> Scanner<'_, 'c> {
 
     fn record_call(
         &self,
-        anc: &[Node<'_>],
         e: &Expr,
         b: &Bindings<'_>,
         caller: &Caller,
@@ -499,13 +498,9 @@ impl<'c> Scanner<'_, 'c> {
         if p.path.segments.len() == 1 && b.bound.contains(&last) {
             return;
         }
-        let is_callee = anc.len() >= 2
-            && matches!(anc[anc.len() - 2], Node::Expr(Expr::Call(c)) if std::ptr::eq(&*c.func, e));
-        let who = if is_callee {
-            caller.clone()
-        } else {
-            Caller::Other
-        };
+        // A function passed as a callback (`app.connect_activate(build_ui)`) runs
+        // on behalf of the function that passes it, like a call.
+        let who = caller.clone();
         calls.push((last, who));
     }
 
