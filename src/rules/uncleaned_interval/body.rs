@@ -156,10 +156,10 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
         }
         let t = self.t;
         let found = match e {
-            Expr::Loop(l) if !has_exit(&l.body, l.label.as_ref()) => {
+            Expr::Loop(l) if !has_exit(&l.body) => {
                 t.find_wait_block(&l.body).map(|w| (l.loop_token.span, w))
             }
-            Expr::While(w) if !has_exit(&w.body, w.label.as_ref()) => match &*w.cond {
+            Expr::While(w) if !has_exit(&w.body) => match &*w.cond {
                 Expr::Lit(lit) if matches!(&lit.lit, Lit::Bool(b) if b.value) => {
                     t.find_wait_block(&w.body).map(|x| (w.while_token.span, x))
                 }
@@ -175,9 +175,7 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
                 _ => None,
             },
             Expr::ForLoop(f)
-                if t.is_timer_local(&f.expr)
-                    && !t.limited(&f.expr)
-                    && !has_exit(&f.body, f.label.as_ref()) =>
+                if t.is_timer_local(&f.expr) && !t.limited(&f.expr) && !has_exit(&f.body) =>
             {
                 Some((f.for_token.span, &*f.expr))
             }
@@ -222,7 +220,7 @@ fn is_block_on(func: &Expr) -> bool {
 /// Whether a loop body has a way out of its loop: a `break` of it (or of a loop
 /// around it), a `return`, a `?`, a panic or `process::exit`; not counting those
 /// inside closures, async blocks or items, which leave something else.
-pub fn has_exit(body: &syn::Block, own_label: Option<&syn::Label>) -> bool {
+pub fn has_exit(body: &syn::Block) -> bool {
     struct Exit {
         depth: usize,
         inner_labels: Vec<String>,
@@ -277,7 +275,6 @@ pub fn has_exit(body: &syn::Block, own_label: Option<&syn::Label>) -> bool {
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    let _ = own_label;
     let mut x = Exit {
         depth: 0,
         inner_labels: Vec::new(),

@@ -576,14 +576,14 @@ impl<'c> Scanner<'_, 'c> {
                     if hit.ends_with("spawn_local") && rt == "tokio" && in_local_set(anc, self.t) {
                         return None;
                     }
-                    return self.spawn_site(anc, e, e, &written(), rt, task, b, info, None);
+                    return self.spawn_site(anc, e, &written(), rt, task, b, info, None);
                 }
                 if self.matches(path, &self.t.forget_calls) {
                     let arg = c.args.first()?;
                     return self.gloo_forget(e, arg, b, info);
                 }
                 if self.matches(path, &self.t.glib_sources) {
-                    return self.glib_source(anc, e, c, &written(), b, info);
+                    return self.glib_source(anc, e, c, &written(), info);
                 }
                 if self.matches(path, &self.t.leptos_set_interval) {
                     return info
@@ -601,7 +601,7 @@ impl<'c> Scanner<'_, 'c> {
                     return self.gloo_forget(e, &m.receiver, b, info);
                 }
                 if name.starts_with(&self.t.web_set_interval_prefix) {
-                    return self.web_interval(anc, e, m, b, info);
+                    return self.web_interval(anc, m, b, info);
                 }
                 for (i, ms) in self.t.method_spawners.iter().enumerate() {
                     let Some(rt) = ms.methods.get(&name) else {
@@ -616,7 +616,7 @@ impl<'c> Scanner<'_, 'c> {
                     let task = m.args.first()?;
                     let primary = method_loc(self, m);
                     let callee = format!("{}.{name}", receiver_text(&m.receiver));
-                    return self.spawn_site(anc, e, primary, &callee, rt, task, b, info, field);
+                    return self.spawn_site(anc, primary, &callee, rt, task, b, info, field);
                 }
                 None
             }
@@ -628,7 +628,6 @@ impl<'c> Scanner<'_, 'c> {
     fn spawn_site(
         &self,
         anc: &[Node<'_>],
-        call: &Expr,
         primary: impl Primary,
         callee: &str,
         rt_id: &str,
@@ -637,7 +636,6 @@ impl<'c> Scanner<'_, 'c> {
         info: &FnInfo<'_>,
         receiver_field: Option<(String, String, Vec<String>)>,
     ) -> Option<Pending> {
-        let _ = call;
         let rt: &Runtime = &self.t.runtimes[rt_id];
         let parsed;
         let raw = match task {
@@ -924,7 +922,6 @@ impl<'c> Scanner<'_, 'c> {
     fn web_interval(
         &self,
         anc: &[Node<'_>],
-        e: &Expr,
         m: &syn::ExprMethodCall,
         b: &Bindings<'_>,
         info: &FnInfo<'_>,
@@ -953,7 +950,6 @@ impl<'c> Scanner<'_, 'c> {
             ),
             _ => return None,
         };
-        let _ = e;
         let mut finding = Finding::new(
             method_loc(self, m),
             format!("interval set with `{name}` is never cleared"),
@@ -1021,7 +1017,6 @@ impl<'c> Scanner<'_, 'c> {
         e: &Expr,
         c: &syn::ExprCall,
         callee: &str,
-        _b: &Bindings<'_>,
         info: &FnInfo<'_>,
     ) -> Option<Pending> {
         let cb = c.args.last()?;
