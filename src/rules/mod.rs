@@ -19,6 +19,7 @@ pub mod closure_cycle;
 pub mod leaked_listener;
 pub mod rc_cycle;
 pub mod unbounded_collection;
+pub mod uncleaned_interval;
 
 pub struct FileCtx<'a> {
     pub file: &'a syn::File,
@@ -81,6 +82,7 @@ pub fn registry() -> &'static [Box<dyn Rule>] {
             Box::new(leaked_listener::LeakedListener::new()),
             Box::new(rc_cycle::RcCycle::new()),
             Box::new(unbounded_collection::UnboundedCollection::new()),
+            Box::new(uncleaned_interval::UncleanedInterval::new()),
         ];
         rules.sort_by(|a, b| a.id().cmp(b.id()));
         rules
