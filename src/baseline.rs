@@ -1,7 +1,7 @@
 //! Baselines: today's findings, recorded so that only new ones are reported.
 //!
 //! An entry is keyed by rule, path and a hash of the primary span's source
-//! with whitespace normalized (the engine's fingerprint basis), and holds a
+//! with whitespace removed (the engine's fingerprint basis), and holds a
 //! count: the baseline survives lines moving and code being reformatted, and
 //! a second copy of a known finding is still new.
 
@@ -46,12 +46,13 @@ pub struct Applied {
 
 pub fn key(report: &Report, d: &Diagnostic) -> Key {
     let text = crate::render::source_text(report, d.file);
+    // Without any whitespace: rustfmt and hand edits change spacing, not code.
     let excerpt: String = text
         .get(d.span.start.offset..d.span.end.offset)
         .unwrap_or("")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     Key {
         rule: d.rule.clone(),
         path: d.path.clone(),
@@ -131,7 +132,14 @@ pub fn apply(report: &mut Report, baseline: &Baseline) -> Applied {
     report.baselined += hidden;
     let mut stale = Vec::new();
     let mut pruned = Vec::new();
+    let checked: std::collections::HashSet<&str> =
+        report.reported.iter().map(String::as_str).collect();
     for e in &baseline.entries {
+        // Entries of files this run did not check are neither matched nor stale.
+        if !checked.contains(e.key.path.as_str()) {
+            pruned.push(e.clone());
+            continue;
+        }
         let unmatched = left.get_mut(&e.key).map(|n| {
             let u = (*n).min(e.count);
             *n -= u;

@@ -30,18 +30,18 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ),
     (
         "severity",
-        "table: rule id = \"error\" | \"warning\" | \"note\"",
+        "table of rule id = `\"error\"`, `\"warning\"` or `\"note\"`",
         "Report a rule at another severity than its default.",
     ),
     (
         "exclude",
         "array of globs",
-        "Paths not to report (gitignore syntax, relative to the configuration's folder; default: none). Replaces the default list.",
+        "Paths not to report: gitignore syntax, relative to the configuration file's folder. Default: none (`target/`, hidden folders and git-ignored files are never walked). Named files are still checked unless `--force-exclude`.",
     ),
     (
         "extend-exclude",
         "array of globs",
-        "Paths not to report, in addition to `exclude`.",
+        "More paths not to report, added to `exclude`.",
     ),
     (
         "include-tests",

@@ -67,6 +67,8 @@ pub struct Report {
     /// Text of every file a diagnostic points into, for rendering.
     pub sources: HashMap<FileId, (String, String)>,
     pub files: usize,
+    /// Shown paths of the reported files.
+    pub reported: Vec<String>,
     pub walk_errors: Vec<String>,
     pub elapsed: Duration,
     pub timings: Timings,
@@ -324,6 +326,11 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
         baselined: 0,
         sources,
         files: files.iter().filter(|f| f.report).count(),
+        reported: files
+            .iter()
+            .filter(|f| f.report)
+            .map(|f| display_path(&f.path))
+            .collect(),
         walk_errors: Vec::new(),
         elapsed: Duration::ZERO,
         timings,
