@@ -332,6 +332,7 @@ fn check(args: CheckArgs) -> i32 {
     let report = engine::check(&opts);
     if let Some((stop, handle)) = ticker {
         stop.store(true, Ordering::Relaxed);
+        handle.thread().unpark();
         let _ = handle.join();
     }
     let mut report = match report {
@@ -492,10 +493,21 @@ fn progress_line(
     let flag = stop.clone();
     let handle = std::thread::spawn(move || {
         let started = std::time::Instant::now();
+        // Tests set a shorter delay; users get a second.
+        let delay = std::env::var("LEAKLINT_PROGRESS_DELAY_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map_or(
+                std::time::Duration::from_secs(1),
+                std::time::Duration::from_millis,
+            );
         let mut shown = false;
-        while !flag.load(Ordering::Relaxed) {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            if started.elapsed() < std::time::Duration::from_secs(1) {
+        loop {
+            std::thread::park_timeout(std::time::Duration::from_millis(100));
+            if flag.load(Ordering::Relaxed) {
+                break;
+            }
+            if started.elapsed() < delay {
                 continue;
             }
             let total = progress.total.load(Ordering::Relaxed);

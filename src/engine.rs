@@ -469,7 +469,9 @@ fn analyze_file(
             times.bytes = bytes.len() as u64;
             match String::from_utf8(bytes) {
                 Ok(text) => {
-                    if file.report && !opts.parse_only {
+                    // Every file of the crate: a finding shown through a label in a
+                    // named file is suppressed where its primary span is.
+                    if !opts.parse_only {
                         result.directives = crate::suppress::scan(&text);
                     }
                     analyze_text(id, file, &text, rules, opts, &mut result, &mut times)

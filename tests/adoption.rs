@@ -592,3 +592,67 @@ fn readme_configuration_reference_is_the_codes() {
         assert!(readme.contains(id), "README does not mention {id}");
     }
 }
+
+#[test]
+fn progress_line_on_a_terminal_only() {
+    if Command::new("script").arg("--version").output().is_err() {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: progress on a terminal: `script` (util-linux) is not installed"
+        );
+        return;
+    }
+    // Enough files that the run outlasts the (shortened) delay.
+    let dir = crate_with("tty", &[("src/lib.rs", &cycle("", ""))]);
+    for i in 0..400 {
+        write(&dir, &format!("src/m{i}.rs"), cycle("", ""));
+    }
+    let bin = env!("CARGO_BIN_EXE_leaklint");
+    let on_tty = |args: &str| {
+        let out = Command::new("script")
+            .args(["-qec", &format!("{bin} check -j1 {args}"), "/dev/null"])
+            .current_dir(&dir)
+            .env("LEAKLINT_PROGRESS_DELAY_MS", "0")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let human = on_tty("--color never");
+    assert!(human.contains("files analyzed"), "{human}");
+    assert!(human.contains("/401 files analyzed"), "{human}");
+    let machine = on_tty("--format json");
+    assert!(!machine.contains("files analyzed"), "{machine}");
+    let piped = Command::new(bin)
+        .args(["check", "-j1"])
+        .current_dir(&dir)
+        .env("LEAKLINT_PROGRESS_DELAY_MS", "0")
+        .output()
+        .unwrap();
+    assert!(!stderr(&piped).contains("files analyzed"));
+}
+
+#[test]
+fn a_suppression_holds_when_only_the_labelled_file_is_checked() {
+    let owner = "use std::cell::RefCell;\nuse std::rc::Rc;\n\npub struct Owner {\n    pub gadgets: RefCell<Vec<Rc<crate::gadget::Gadget>>>,\n}\n";
+    let gadget = "use std::rc::Rc;\n\npub struct Gadget {\n    // leaklint: allow(rc-cycle) -- Owner::close empties gadgets\n    owner: Rc<crate::owner::Owner>,\n}\n";
+    let dir = crate_with(
+        "label",
+        &[
+            ("src/lib.rs", "pub mod gadget;\npub mod owner;\n"),
+            ("src/owner.rs", owner),
+            ("src/gadget.rs", gadget),
+        ],
+    );
+    for args in [&["check"][..], &["check", "src/owner.rs"][..]] {
+        let out = leaklint(args, &dir);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stdout(&out));
+    }
+    let without = gadget.replace(
+        "    // leaklint: allow(rc-cycle) -- Owner::close empties gadgets\n",
+        "",
+    );
+    write(&dir, "src/gadget.rs", &without);
+    let out = leaklint(&["check", "src/owner.rs"], &dir);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+}
