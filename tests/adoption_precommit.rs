@@ -193,3 +193,60 @@ fn a_commit_adding_a_leak_is_refused_and_a_clean_one_passes() {
     assert!(fixed.status.success(), "{}", text(&fixed));
     let _ = std::fs::remove_dir_all(&repo);
 }
+
+/// The published hook as users get it (`language: rust`: pre-commit clones
+/// this repository at HEAD and `cargo install`s it). A release build of
+/// several minutes, so only with `LEAKLINT_PRE_COMMIT_RUST=1`.
+#[test]
+fn language_rust_hook_installs_from_this_repository() {
+    let Some(pre_commit) = pre_commit() else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: pre-commit language: rust hook: pre-commit is not installed"
+        );
+        return;
+    };
+    if std::env::var_os("LEAKLINT_PRE_COMMIT_RUST").is_none_or(|v| v != "1") {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: pre-commit language: rust hook: cargo-installs leaklint (minutes); set LEAKLINT_PRE_COMMIT_RUST=1 to run it"
+        );
+        return;
+    }
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rev = git(here, &["rev-parse", "HEAD"], &[]);
+    let rev = String::from_utf8_lossy(&rev.stdout).trim().to_string();
+    let repo = std::env::temp_dir().join(format!("leaklint-precommit-rust-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(repo.join("src")).unwrap();
+    assert!(git(&repo, &["init", "-q"], &[]).status.success());
+    std::fs::write(
+        repo.join(".pre-commit-config.yaml"),
+        format!(
+            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: leaklint\n",
+            here.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("Cargo.toml"),
+        "[package]\nname = \"hooked\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("src/lib.rs"),
+        "use std::cell::RefCell;\nuse std::rc::Rc;\n\npub struct Owner {\n    gadgets: RefCell<Vec<Rc<Gadget>>>,\n}\n\npub struct Gadget {\n    owner: Rc<Owner>,\n}\n",
+    )
+    .unwrap();
+    assert!(git(&repo, &["add", "-A"], &[]).status.success());
+    let mut cmd = Command::new(&pre_commit);
+    cmd.args(["run", "--all-files"])
+        .current_dir(&repo)
+        .env("PRE_COMMIT_HOME", repo.join(".pre-commit-home"))
+        .env("NO_COLOR", "1");
+    let out = run(&mut cmd);
+    let shown = text(&out);
+    assert!(!out.status.success(), "{shown}");
+    assert!(shown.contains("warning[rc-cycle]"), "{shown}");
+    let _ = std::fs::remove_dir_all(&repo);
+}
