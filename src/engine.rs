@@ -380,7 +380,7 @@ fn apply_suppressions(
                         .help("say why after `--`, e.g. `// leaklint: allow(rule-id) -- the owner clears it on drop`"),
                 ));
             }
-            if used.contains(&(file, i)) {
+            if used.contains(&(file, i)) || d.in_skipped_tests {
                 continue;
             }
             let unknown: Vec<&String> = d
@@ -537,6 +537,12 @@ fn analyze_text(
             let (test_modules, imports) = times.time(Phase::Prepare, || {
                 crate::macros::expand_file(&mut ast);
                 let test_modules = crate::facts::test_module_decls(&ast, &file.module);
+                if !opts.include_tests && !result.directives.is_empty() {
+                    let tests = crate::suppress::test_ranges(&ast, spans);
+                    for d in &mut result.directives {
+                        d.in_skipped_tests = tests.iter().any(|r| r.contains(&d.comment.start));
+                    }
+                }
                 if !opts.include_tests {
                     crate::testcode::strip_tests(&mut ast);
                 }

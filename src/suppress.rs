@@ -25,6 +25,8 @@ pub struct Directive {
     pub comment: Range<usize>,
     /// Bytes of the comment's line and the next line.
     pub covers: Range<usize>,
+    /// Inside test code that this run strips: it cannot be known to be unused.
+    pub in_skipped_tests: bool,
 }
 
 impl Directive {
@@ -111,10 +113,64 @@ fn parse_line(line: &str) -> Option<Found> {
                 reason,
                 comment: 0..0,
                 covers: 0..0,
+                in_skipped_tests: false,
             },
         });
     }
     None
+}
+
+/// Byte ranges of the test items (`#[cfg(test)]`, `#[test]`-like) of a file,
+/// for directives that lie in code a run without `--include-tests` never checks.
+pub fn test_ranges(file: &syn::File, spans: crate::source::FileSpans) -> Vec<Range<usize>> {
+    use crate::testcode::{is_cfg_test, is_test_fn};
+    use syn::visit::Visit;
+
+    struct Ranges {
+        spans: crate::source::FileSpans,
+        out: Vec<Range<usize>>,
+    }
+    fn attrs(item: &syn::Item) -> &[syn::Attribute] {
+        match item {
+            syn::Item::Fn(f) => &f.attrs,
+            syn::Item::Mod(m) => &m.attrs,
+            syn::Item::Impl(i) => &i.attrs,
+            syn::Item::Struct(s) => &s.attrs,
+            syn::Item::Enum(e) => &e.attrs,
+            syn::Item::Static(s) => &s.attrs,
+            syn::Item::Const(c) => &c.attrs,
+            syn::Item::Trait(t) => &t.attrs,
+            syn::Item::Type(t) => &t.attrs,
+            syn::Item::Use(u) => &u.attrs,
+            syn::Item::Macro(m) => &m.attrs,
+            _ => &[],
+        }
+    }
+    impl<'a> Visit<'a> for Ranges {
+        fn visit_item(&mut self, item: &'a syn::Item) {
+            let a = attrs(item);
+            if is_cfg_test(a) || (matches!(item, syn::Item::Fn(_)) && is_test_fn(a)) {
+                let l = self.spans.loc(item);
+                self.out.push(l.start..l.end);
+                return;
+            }
+            syn::visit::visit_item(self, item);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'a syn::ImplItemFn) {
+            if is_cfg_test(&f.attrs) || is_test_fn(&f.attrs) {
+                let l = self.spans.loc(f);
+                self.out.push(l.start..l.end);
+                return;
+            }
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+    }
+    let mut v = Ranges {
+        spans,
+        out: Vec::new(),
+    };
+    v.visit_file(file);
+    v.out
 }
 
 #[cfg(test)]

@@ -656,3 +656,28 @@ fn a_suppression_holds_when_only_the_labelled_file_is_checked() {
     let out = leaklint(&["check", "src/owner.rs"], &dir);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
 }
+
+#[test]
+fn a_suppression_in_skipped_test_code_is_not_called_unused() {
+    let text = format!(
+        "pub fn f() {{}}\n\n#[cfg(test)]\nmod tests {{\n{}}}\n",
+        cycle("", " // leaklint: allow(rc-cycle) -- test fixture graph")
+    );
+    let dir = crate_with("testsupp", &[("src/lib.rs", &text)]);
+    let out = leaklint(&["check"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = leaklint(&["check", "--include-tests", "--format", "json"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(json(&out)["summary"]["suppressed"], 1);
+    // Without a reason it is still reported: the comment is read either way.
+    write(
+        &dir,
+        "src/lib.rs",
+        text.replace(" -- test fixture graph", ""),
+    );
+    let doc = json(&leaklint(&["check", "--format", "json"], &dir));
+    assert_eq!(
+        rules_of(&doc),
+        vec![("suppression-without-reason".to_string(), 12)]
+    );
+}
