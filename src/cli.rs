@@ -203,10 +203,16 @@ pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
                 print!("{}", r.meta().explain_text());
                 0
             }
-            None => usage_error(&format!(
-                "unknown rule `{rule}`; valid rules: {}",
-                rule_list()
-            )),
+            None => match crate::suppress::explain(&rule) {
+                Some(text) => {
+                    print!("{text}");
+                    0
+                }
+                None => usage_error(&format!(
+                    "unknown rule `{rule}`; valid rules: {}",
+                    rule_list()
+                )),
+            },
         },
         Command::Check(args) => check(args),
         Command::Config {

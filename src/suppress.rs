@@ -16,6 +16,31 @@ use std::ops::Range;
 /// Ids the engine reports about suppressions; valid in `--select`/`--ignore`/config.
 pub const IDS: &[&str] = &["suppression-without-reason", "unused-suppression"];
 
+/// `leaklint explain` for the suppression ids.
+pub fn explain(id: &str) -> Option<String> {
+    let (summary, finds) = match id {
+        "suppression-without-reason" => (
+            "a `leaklint: allow` comment without a reason after `--`",
+            "`// leaklint: allow(rule-id)` or `allow-file(rule-id)` with nothing after `--`. The \
+             suppression still applies; the reason is what tells the next reader why the leak \
+             is not one (who clears the cycle, why the map is bounded).",
+        ),
+        "unused-suppression" => (
+            "a `leaklint: allow` comment that silenced nothing",
+            "`allow(...)` with no finding of those rules on its line or the next, or \
+             `allow-file(...)` with none in its file, when every rule it names ran (so a run \
+             with `--select` does not flag other rules' comments); and a comment naming a rule \
+             that does not exist.",
+        ),
+        _ => return None,
+    };
+    Some(format!(
+        "{id} (engine, default severity: warning)\n\n{summary}\n\nWhat it finds\n\n{finds}\n\n\
+         Syntax\n\n    // leaklint: allow(rule-id, ...) -- reason   (this line or the next)\n    \
+         // leaklint: allow-file(rule-id, ...) -- reason   (the whole file)\n"
+    ))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {
     pub file_level: bool,

@@ -681,3 +681,14 @@ fn a_suppression_in_skipped_test_code_is_not_called_unused() {
         vec![("suppression-without-reason".to_string(), 12)]
     );
 }
+
+#[test]
+fn explain_knows_the_suppression_ids() {
+    let dir = scratch("explain");
+    for id in ["suppression-without-reason", "unused-suppression"] {
+        let out = leaklint(&["explain", id], &dir);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(stdout(&out).starts_with(id), "{}", stdout(&out));
+        assert!(stdout(&out).contains("// leaklint: allow(rule-id, ...) -- reason"));
+    }
+}
