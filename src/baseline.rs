@@ -1,6 +1,7 @@
 //! Baselines: today's findings, recorded so that only new ones are reported.
 //!
-//! An entry is keyed by rule, path and a hash of the primary span's source
+//! An entry is keyed by rule, path, the innermost named item around the
+//! primary span (`PriceCache.entries`) and a hash of the primary span's source
 //! with whitespace removed (the engine's fingerprint basis), and holds a
 //! count: the baseline survives lines moving and code being reformatted, and
 //! a second copy of a known finding is still new.
@@ -17,6 +18,10 @@ use crate::engine::Report;
 pub struct Key {
     pub rule: String,
     pub path: String,
+    /// The innermost named item around the primary span: `PriceCache.entries`,
+    /// `Worker::run`, `spawn_all`; empty at the top of a file.
+    #[serde(default)]
+    pub item: String,
     pub hash: String,
 }
 
@@ -44,6 +49,131 @@ pub struct Applied {
     pub pruned: Baseline,
 }
 
+/// Named items of a file: (byte range, name).
+type Items = Vec<(std::ops::Range<usize>, String)>;
+
+/// Parses each file once for the item names of its findings.
+#[derive(Default)]
+pub struct Keys {
+    items: std::collections::HashMap<crate::diagnostic::FileId, Items>,
+}
+
+impl Keys {
+    pub fn key(&mut self, report: &Report, d: &Diagnostic) -> Key {
+        let text = crate::render::source_text(report, d.file);
+        let items = self
+            .items
+            .entry(d.file)
+            .or_insert_with(|| named_items(text));
+        let at = d.span.start.offset;
+        let item = items
+            .iter()
+            .filter(|(r, _)| r.start <= at && at < r.end.max(r.start + 1))
+            .min_by_key(|(r, _)| r.end - r.start)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default();
+        Key {
+            item,
+            ..key(report, d)
+        }
+    }
+}
+
+fn named_items(text: &str) -> Items {
+    use syn::spanned::Spanned;
+    use syn::visit::Visit;
+
+    struct Names {
+        base: usize,
+        owner: Vec<String>,
+        out: Items,
+    }
+    impl Names {
+        fn push(&mut self, node: &impl Spanned, name: String) {
+            let r = node.span().byte_range();
+            self.out
+                .push((self.base + r.start..self.base + r.end, name));
+        }
+        fn qualified(&self, name: &syn::Ident, sep: &str) -> String {
+            match self.owner.last() {
+                Some(o) => format!("{o}{sep}{name}"),
+                None => name.to_string(),
+            }
+        }
+    }
+    impl<'a> Visit<'a> for Names {
+        fn visit_item_struct(&mut self, i: &'a syn::ItemStruct) {
+            self.push(i, i.ident.to_string());
+            for (n, f) in i.fields.iter().enumerate() {
+                let field = f.ident.as_ref().map_or(n.to_string(), |x| x.to_string());
+                self.push(f, format!("{}.{field}", i.ident));
+            }
+            syn::visit::visit_item_struct(self, i);
+        }
+        fn visit_item_enum(&mut self, i: &'a syn::ItemEnum) {
+            self.push(i, i.ident.to_string());
+            for v in &i.variants {
+                self.push(v, format!("{}::{}", i.ident, v.ident));
+            }
+            syn::visit::visit_item_enum(self, i);
+        }
+        fn visit_item_fn(&mut self, i: &'a syn::ItemFn) {
+            let name = self.qualified(&i.sig.ident, "::");
+            self.push(i, name);
+            syn::visit::visit_item_fn(self, i);
+        }
+        fn visit_item_static(&mut self, i: &'a syn::ItemStatic) {
+            self.push(i, i.ident.to_string());
+            syn::visit::visit_item_static(self, i);
+        }
+        fn visit_item_const(&mut self, i: &'a syn::ItemConst) {
+            self.push(i, i.ident.to_string());
+            syn::visit::visit_item_const(self, i);
+        }
+        fn visit_item_trait(&mut self, i: &'a syn::ItemTrait) {
+            self.push(i, i.ident.to_string());
+            self.owner.push(i.ident.to_string());
+            syn::visit::visit_item_trait(self, i);
+            self.owner.pop();
+        }
+        fn visit_item_impl(&mut self, i: &'a syn::ItemImpl) {
+            let ty = match &*i.self_ty {
+                syn::Type::Path(p) => p
+                    .path
+                    .segments
+                    .last()
+                    .map_or(String::new(), |s| s.ident.to_string()),
+                _ => String::new(),
+            };
+            self.owner.push(ty);
+            syn::visit::visit_item_impl(self, i);
+            self.owner.pop();
+        }
+        fn visit_impl_item_fn(&mut self, i: &'a syn::ImplItemFn) {
+            let name = self.qualified(&i.sig.ident, "::");
+            self.push(i, name);
+            syn::visit::visit_impl_item_fn(self, i);
+        }
+        fn visit_trait_item_fn(&mut self, i: &'a syn::TraitItemFn) {
+            let name = self.qualified(&i.sig.ident, "::");
+            self.push(i, name);
+            syn::visit::visit_trait_item_fn(self, i);
+        }
+    }
+    let input = crate::source::parse_input(text);
+    let mut names = Names {
+        base: input.base,
+        owner: Vec::new(),
+        out: Vec::new(),
+    };
+    if let Ok(file) = syn::parse_str::<syn::File>(input.code) {
+        names.visit_file(&file);
+    }
+    proc_macro2::extra::invalidate_current_thread_spans();
+    names.out
+}
+
+/// The key without the item name (the hash of the primary span's source).
 pub fn key(report: &Report, d: &Diagnostic) -> Key {
     let text = crate::render::source_text(report, d.file);
     // Without any whitespace: rustfmt and hand edits change spacing, not code.
@@ -56,14 +186,16 @@ pub fn key(report: &Report, d: &Diagnostic) -> Key {
     Key {
         rule: d.rule.clone(),
         path: d.path.clone(),
+        item: String::new(),
         hash: format!("{:016x}", fnv1a(excerpt.as_bytes(), 0)),
     }
 }
 
 pub fn from_report(report: &Report) -> Baseline {
     let mut entries: BTreeMap<Key, Entry> = BTreeMap::new();
+    let mut keys = Keys::default();
     for d in &report.diagnostics {
-        let k = key(report, d);
+        let k = keys.key(report, d);
         entries
             .entry(k.clone())
             .or_insert_with(|| Entry {
@@ -111,7 +243,12 @@ pub fn apply(report: &mut Report, baseline: &Baseline) -> Applied {
     for e in &baseline.entries {
         *left.entry(e.key.clone()).or_default() += e.count;
     }
-    let keys: Vec<Key> = report.diagnostics.iter().map(|d| key(report, d)).collect();
+    let mut cache = Keys::default();
+    let keys: Vec<Key> = report
+        .diagnostics
+        .iter()
+        .map(|d| cache.key(report, d))
+        .collect();
     let mut keep = Vec::with_capacity(keys.len());
     let mut hidden = 0;
     for k in &keys {

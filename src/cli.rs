@@ -372,8 +372,13 @@ fn check(args: CheckArgs) -> i32 {
         };
         let applied = baseline::apply(&mut report, &b);
         for e in &applied.stale {
+            let item = if e.key.item.is_empty() {
+                String::new()
+            } else {
+                format!("{}, ", e.key.item)
+            };
             eprintln!(
-                "leaklint: stale baseline entry: {} in {} ({}x, hash {}): {}",
+                "leaklint: stale baseline entry: {} in {} ({item}{}x, hash {}): {}",
                 e.key.rule, e.key.path, e.count, e.key.hash, e.message
             );
         }

@@ -417,6 +417,7 @@ fn baseline_hides_known_findings_survives_moves_and_reports_new_and_stale() {
     let e = &file["entries"][0];
     assert_eq!(e["rule"], "rc-cycle");
     assert_eq!(e["path"], "src/a.rs");
+    assert_eq!(e["item"], "Gadget.owner");
     assert_eq!(e["count"], 1);
     assert_eq!(e["hash"].as_str().unwrap().len(), 16);
 
@@ -510,6 +511,48 @@ fn baseline_counts_copies() {
     ));
     assert_eq!(doc["diagnostics"].as_array().unwrap().len(), 1, "{doc}");
     assert_eq!(doc["summary"]["baselined"], 1);
+}
+
+#[test]
+fn baseline_tells_the_same_code_in_two_items_apart() {
+    // The same field text in two structs (two cycles): two entries, by item name.
+    let module = |name: &str, holder: &str| {
+        format!(
+            "mod {name} {{\n    use std::cell::RefCell;\n    use std::rc::Rc;\n    pub struct Owner {{\n        held: RefCell<Vec<Rc<{holder}>>>,\n    }}\n    pub struct {holder} {{\n        owner: Rc<Owner>,\n    }}\n}}\n"
+        )
+    };
+    let text = format!("{}{}", module("a", "Gadget"), module("b", "Widget"));
+    let dir = crate_with("items", &[("src/lib.rs", &text)]);
+    leaklint(&["check", "--write-baseline", "b.json"], &dir);
+    let file: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("b.json")).unwrap()).unwrap();
+    let items: Vec<&str> = file["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["item"].as_str().unwrap())
+        .collect();
+    assert_eq!(items, vec!["Gadget.owner", "Widget.owner"]);
+    // Fixing one and adding the same code in a third item: the new one is not
+    // hidden by the fixed one's entry, which is stale.
+    let changed = format!(
+        "{}{}{}",
+        module("a", "Gadget").replace("owner: Rc<Owner>", "owner: std::rc::Weak<Owner>"),
+        module("b", "Widget"),
+        module("c", "Thing")
+    );
+    write(&dir, "src/lib.rs", &changed);
+    let out = leaklint(&["check", "--format", "json", "--baseline", "b.json"], &dir);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let doc = json(&out);
+    assert_eq!(doc["diagnostics"].as_array().unwrap().len(), 1);
+    assert!(
+        doc["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Thing.owner")
+    );
+    assert!(stderr(&out).contains("stale baseline entry: rc-cycle in src/lib.rs"));
 }
 
 #[test]
