@@ -50,8 +50,8 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ),
     (
         "rules.<rule-id>.<table>",
-        "array (same element type as the rule's table)",
-        "Entries added to one of the rule's API tables (see `leaklint explain <rule-id>` and `rules/<rule-id>.toml`), e.g. your own spawn functions or cache types.",
+        "the type of that table in `rules/<rule-id>.toml` (an array, or a table of entries)",
+        "Entries added to one of the rule's API tables, e.g. your own spawn functions, listener pairs or cache types.",
     ),
 ];
 
