@@ -2,11 +2,15 @@
 //! 1 diagnostics found, 2 usage, configuration or I/O error.
 
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::engine::{self, Options};
+use crate::baseline;
+use crate::config::Config;
+use crate::engine::{self, Options, Report};
 use crate::render::{self, Format};
 use crate::rules;
 
@@ -37,6 +41,18 @@ enum Command {
         /// Documents written by `check --format json` or `--format sarif`.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Print the effective configuration for a path, and where each value came from.
+    Config {
+        /// The path whose configuration to show (default: the current folder).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Read this configuration file instead of looking for one.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Print the reference of every configuration key (Markdown) instead.
+        #[arg(long)]
+        reference: bool,
     },
 }
 
@@ -78,6 +94,27 @@ struct CheckArgs {
     /// Check only shard K of N (1-based), split by crate: for CI matrices; join with `leaklint merge`.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     shard: Option<(usize, usize)>,
+    /// Read this configuration file instead of the closest `leaklint.toml` / `Cargo.toml`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Apply the configuration's `exclude` also to files named on the command line.
+    #[arg(long)]
+    force_exclude: bool,
+    /// Also list the findings silenced by `leaklint: allow` comments.
+    #[arg(long)]
+    show_suppressed: bool,
+    /// Record every finding in FILE and exit with 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
+    /// Hide the findings FILE records; list its stale entries on stderr.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// With --baseline: drop the stale entries from FILE.
+    #[arg(long, requires = "baseline")]
+    prune_baseline: bool,
+    /// Print how many findings each rule has instead of the findings.
+    #[arg(long)]
+    statistics: bool,
     /// Read and parse only, no rules (for benchmarks).
     #[arg(long, hide = true)]
     parse_only: bool,
@@ -178,7 +215,21 @@ enum ColorWhen {
 }
 
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let invoked_as_cargo = args.first().is_some_and(|a| {
+        Path::new(a)
+            .file_stem()
+            .is_some_and(|s| s == "cargo-leaklint")
+    }) || args.get(1).is_some_and(|a| a == "leaklint");
+    if invoked_as_cargo {
+        return crate::cargo::main(args);
+    }
+    run(args)
+}
+
+/// Runs with the given argv (argv[0] is the program name).
+pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -200,13 +251,36 @@ pub fn main() -> i32 {
                 print!("{}", r.meta().explain_text());
                 0
             }
-            None => usage_error(&format!(
-                "unknown rule `{rule}`; valid rules: {}",
-                rule_list()
-            )),
+            None => match crate::suppress::explain(&rule) {
+                Some(text) => {
+                    print!("{text}");
+                    0
+                }
+                None => usage_error(&format!(
+                    "unknown rule `{rule}`; valid rules: {}",
+                    rule_list()
+                )),
+            },
         },
         Command::Check(args) => check(args),
         Command::Merge { files } => merge(&files),
+        Command::Config {
+            path,
+            config,
+            reference,
+        } => {
+            if reference {
+                print!("{}", crate::config::reference());
+                return 0;
+            }
+            match load_config(config.as_deref(), &path) {
+                Ok(c) => {
+                    print!("{}", c.describe());
+                    0
+                }
+                Err(e) => usage_error(&e),
+            }
+        }
     }
 }
 
@@ -223,9 +297,31 @@ fn usage_error(message: &str) -> i32 {
     2
 }
 
+/// Ids that are valid in selections but are not rules.
+fn engine_ids() -> Vec<&'static str> {
+    rules::ENGINE_IDS
+        .iter()
+        .chain(crate::suppress::IDS)
+        .copied()
+        .collect()
+}
+
+/// The configuration (explicit or the closest), with its table extensions
+/// installed and its rule ids checked against the registry.
+fn load_config(explicit: Option<&Path>, path: &Path) -> Result<Config, String> {
+    let config = match explicit {
+        Some(file) => Config::load(file),
+        None => Config::discover(path),
+    }
+    .map_err(|e| e.0)?;
+    crate::meta::set_table_extensions(config.table_extensions());
+    config.validate(&engine_ids()).map_err(|e| e.0)?;
+    Ok(config)
+}
+
 fn validate_ids(ids: &[String], flag: &str) -> Result<(), String> {
     for id in ids {
-        if rules::find(id).is_none() && !rules::ENGINE_IDS.contains(&id.as_str()) {
+        if rules::find(id).is_none() && !engine_ids().contains(&id.as_str()) {
             return Err(format!(
                 "{flag}: unknown rule `{id}`; valid rules: {}",
                 rule_list()
@@ -236,6 +332,15 @@ fn validate_ids(ids: &[String], flag: &str) -> Result<(), String> {
 }
 
 fn check(args: CheckArgs) -> i32 {
+    let config_path = args
+        .stdin_filename
+        .clone()
+        .or_else(|| args.paths.first().cloned())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let config = match load_config(args.config.as_deref(), &config_path) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e),
+    };
     let ids = [
         validate_ids(args.select.as_deref().unwrap_or(&[]), "--select"),
         validate_ids(&args.ignore, "--ignore"),
@@ -251,24 +356,100 @@ fn check(args: CheckArgs) -> i32 {
         Err(e) => return usage_error(&e),
     };
     let format = stdout_format(args.format);
+    let mut ignore = config.ignore.value.clone();
+    ignore.extend(args.ignore.iter().cloned());
+    let show_progress = format == Format::Human
+        && !args.statistics
+        && std::io::stderr().is_terminal()
+        && stdin.is_none();
+    let progress = show_progress.then(|| Arc::new(engine::Progress::default()));
     let opts = Options {
         stdin,
-        paths: args.paths,
-        select: args.select,
-        ignore: args.ignore,
-        include_tests: args.include_tests,
+        paths: args.paths.clone(),
+        select: args.select.clone().or(config.select.value.clone()),
+        ignore,
+        include_tests: args.include_tests || config.include_tests.value,
         threads: args.threads,
         standalone: false,
         parse_only: args.parse_only,
         shard: args.shard,
+        severity: config
+            .severity
+            .iter()
+            .map(|(id, s, _)| (id.clone(), *s))
+            .collect(),
+        exclude: config.exclude_matcher(),
+        force_exclude: args.force_exclude,
+        progress: progress.clone(),
     };
+    let ticker = progress.map(progress_line);
     // Rule panics become `internal-error` diagnostics; keep their backtraces off stderr.
     std::panic::set_hook(Box::new(|_| {}));
-    let report = match engine::check(&opts) {
+    let report = engine::check(&opts);
+    if let Some((stop, handle)) = ticker {
+        stop.store(true, Ordering::Relaxed);
+        handle.thread().unpark();
+        let _ = handle.join();
+    }
+    let mut report = match report {
         Ok(r) => r,
         Err(e) => return usage_error(&e.0),
     };
     let _ = std::panic::take_hook();
+    if let Some(path) = &args.write_baseline {
+        let b = baseline::from_report(&report);
+        if let Err(e) = baseline::write(&b, path) {
+            return usage_error(&e);
+        }
+        eprintln!(
+            "leaklint: wrote {} finding{} ({} entr{}) to {}",
+            report.diagnostics.len(),
+            if report.diagnostics.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            b.entries.len(),
+            if b.entries.len() == 1 { "y" } else { "ies" },
+            path.display()
+        );
+        return 0;
+    }
+    if let Some(path) = &args.baseline {
+        let b = match baseline::read(path) {
+            Ok(b) => b,
+            Err(e) => return usage_error(&e),
+        };
+        let applied = baseline::apply(&mut report, &b);
+        for e in &applied.stale {
+            let item = if e.key.item.is_empty() {
+                String::new()
+            } else {
+                format!("{}, ", e.key.item)
+            };
+            eprintln!(
+                "leaklint: stale baseline entry: {} in {} ({item}{}x, hash {}): {}",
+                e.key.rule, e.key.path, e.count, e.key.hash, e.message
+            );
+        }
+        if args.prune_baseline {
+            if let Err(e) = baseline::write(&applied.pruned, path) {
+                return usage_error(&e);
+            }
+            eprintln!(
+                "leaklint: pruned {} stale entr{} from {}",
+                applied.stale.len(),
+                if applied.stale.len() == 1 { "y" } else { "ies" },
+                path.display()
+            );
+        } else if !applied.stale.is_empty() {
+            eprintln!(
+                "leaklint: {} stale baseline entr{}; drop them with --prune-baseline",
+                applied.stale.len(),
+                if applied.stale.len() == 1 { "y" } else { "ies" }
+            );
+        }
+    }
     for e in &report.walk_errors {
         eprintln!("leaklint: warning: {e}");
     }
@@ -287,9 +468,19 @@ fn check(args: CheckArgs) -> i32 {
         }
     }
     let render_start = std::time::Instant::now();
-    let written = match format {
-        Format::Human => render::human::render_to_stdout(&report, color),
-        other => std::io::stdout().write_all(render::render(other, &report, &cx).as_bytes()),
+    let written = if args.statistics {
+        std::io::stdout().write_all(statistics(&report, format).as_bytes())
+    } else {
+        match format {
+            Format::Human => render::human::render_to_stdout(&report, color).and_then(|()| {
+                if args.show_suppressed {
+                    std::io::stdout().write_all(suppressed_list(&report).as_bytes())
+                } else {
+                    Ok(())
+                }
+            }),
+            other => std::io::stdout().write_all(render::render(other, &report, &cx).as_bytes()),
+        }
     };
     if args.timings {
         let mut timings = report.timings.clone();
@@ -307,4 +498,87 @@ fn check(args: CheckArgs) -> i32 {
     } else {
         1
     }
+}
+
+/// `--statistics`: findings per rule, most first.
+fn statistics(report: &Report, format: Format) -> String {
+    let mut counts: std::collections::BTreeMap<&str, (usize, &'static str)> = Default::default();
+    for d in &report.diagnostics {
+        counts.entry(&d.rule).or_insert((0, d.severity.as_str())).0 += 1;
+    }
+    let mut rows: Vec<(&str, usize, &str)> =
+        counts.into_iter().map(|(r, (n, s))| (r, n, s)).collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    if format != Format::Human && format != Format::Concise {
+        let map: serde_json::Map<String, serde_json::Value> = rows
+            .iter()
+            .map(|(r, n, _)| (r.to_string(), serde_json::Value::from(*n)))
+            .collect();
+        return format!("{}\n", serde_json::Value::Object(map));
+    }
+    let mut out = String::new();
+    for (rule, n, severity) in &rows {
+        out.push_str(&format!("{n:>6}  {rule:<28} {severity}\n"));
+    }
+    out.push_str(&render::summary_line(report));
+    out.push('\n');
+    out
+}
+
+/// `--show-suppressed`: one line per silenced finding.
+fn suppressed_list(report: &Report) -> String {
+    let mut out = String::new();
+    if report.suppressed.is_empty() {
+        return out;
+    }
+    out.push_str(&format!("suppressed ({}):\n", report.suppressed.len()));
+    for d in &report.suppressed {
+        out.push_str(&format!(
+            "  {}:{}:{}: {}[{}] {}\n",
+            d.path,
+            d.span.start.line,
+            d.span.start.column,
+            d.severity.as_str(),
+            d.rule,
+            d.message
+        ));
+    }
+    out
+}
+
+/// A progress line on stderr after a second: `files analyzed / total`.
+fn progress_line(
+    progress: Arc<engine::Progress>,
+) -> (Arc<AtomicBool>, std::thread::JoinHandle<()>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let handle = std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        // Tests set a shorter delay; users get a second.
+        let delay = std::env::var("LEAKLINT_PROGRESS_DELAY_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map_or(
+                std::time::Duration::from_secs(1),
+                std::time::Duration::from_millis,
+            );
+        let mut shown = false;
+        loop {
+            std::thread::park_timeout(std::time::Duration::from_millis(100));
+            if flag.load(Ordering::Relaxed) {
+                break;
+            }
+            if started.elapsed() < delay {
+                continue;
+            }
+            let total = progress.total.load(Ordering::Relaxed);
+            let done = progress.done.load(Ordering::Relaxed);
+            eprint!("\rleaklint: {done}/{total} files analyzed");
+            shown = true;
+        }
+        if shown {
+            eprint!("\r\x1b[K");
+        }
+    });
+    (stop, handle)
 }

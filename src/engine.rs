@@ -43,13 +43,34 @@ pub struct Options {
     pub stdin: Option<(PathBuf, Vec<u8>)>,
     /// `--shard K/N` (1-based K): check only this shard's crates.
     pub shard: Option<(usize, usize)>,
+    /// Severity overrides from the configuration: rule id → severity.
+    pub severity: Vec<(String, Severity)>,
+    /// Files not to report (the configuration's `exclude` globs).
+    pub exclude: Option<ignore::gitignore::Gitignore>,
+    /// Apply `exclude` to files named on the command line too.
+    pub force_exclude: bool,
+    /// Counts files as they are analyzed, for a progress line.
+    pub progress: Option<std::sync::Arc<Progress>>,
+}
+
+/// Files analyzed of the total, updated while a run goes.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub total: std::sync::atomic::AtomicUsize,
+    pub done: std::sync::atomic::AtomicUsize,
 }
 
 pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
+    /// Findings silenced by `// leaklint: allow(...)` comments.
+    pub suppressed: Vec<Diagnostic>,
+    /// Findings hidden because the baseline holds them.
+    pub baselined: usize,
     /// Text of every file a diagnostic points into, for rendering.
     pub sources: HashMap<FileId, (String, String)>,
     pub files: usize,
+    /// Shown paths of the reported files.
+    pub reported: Vec<String>,
     pub walk_errors: Vec<String>,
     pub elapsed: Duration,
     pub timings: Timings,
@@ -75,6 +96,7 @@ impl Report {
 struct FileResult {
     findings: Vec<(String, Severity, Finding)>,
     items: ItemFacts,
+    directives: Vec<crate::suppress::Directive>,
     rule_facts: Vec<(usize, RuleFacts)>,
     times: FileTimes,
 }
@@ -117,6 +139,13 @@ pub fn check_with(opts: &Options, rules: &[&'static dyn Rule]) -> Result<Report,
     if let Some(shard) = opts.shard {
         keep_shard(&mut discovery, shard);
     }
+    if let Some(matcher) = &opts.exclude {
+        apply_exclude(&mut discovery, matcher, opts);
+    }
+    if let Some(p) = &opts.progress {
+        p.total
+            .store(discovery.files.len(), std::sync::atomic::Ordering::Relaxed);
+    }
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
     if let Some(n) = opts.threads {
         builder = builder.num_threads(n.max(1));
@@ -144,6 +173,35 @@ fn keep_shard(discovery: &mut Discovery, (k, n): (usize, usize)) {
         .map(|c| fnv1a(display_path(&c.root).as_bytes(), 0) % n as u64 == (k - 1) as u64)
         .collect();
     discovery.files.retain(|f| in_shard[f.crate_id]);
+}
+
+/// Files matching the `exclude` globs are read (for facts) but not reported;
+/// files named on the command line only with `--force-exclude`.
+fn apply_exclude(
+    discovery: &mut Discovery,
+    matcher: &ignore::gitignore::Gitignore,
+    opts: &Options,
+) {
+    let named: HashSet<PathBuf> = opts
+        .paths
+        .iter()
+        .chain(opts.stdin.as_ref().map(|(p, _)| p))
+        .filter(|p| !p.is_dir())
+        .map(|p| absolute_key(p))
+        .collect();
+    let root = matcher.path().to_path_buf();
+    for f in &mut discovery.files {
+        let abs = absolute_key(&f.path);
+        if !f.report || !abs.starts_with(&root) {
+            continue;
+        }
+        if !opts.force_exclude && named.contains(&abs) {
+            continue;
+        }
+        if matcher.matched_path_or_any_parents(&abs, false).is_ignore() {
+            f.report = false;
+        }
+    }
 }
 
 /// The crate of a buffer that may not exist on disk yet: its folder's crate,
@@ -214,7 +272,13 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
     let mut results: Vec<(usize, FileResult)> = order
         .par_iter()
         .with_max_len(1)
-        .map(|&id| (id, analyze_file(id, &files[id], rules, opts)))
+        .map(|&id| {
+            let r = analyze_file(id, &files[id], rules, opts);
+            if let Some(p) = &opts.progress {
+                p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            (id, r)
+        })
         .collect();
     results.sort_by_key(|(id, _)| *id);
     let mut results: Vec<FileResult> = results.into_iter().map(|(_, r)| r).collect();
@@ -258,16 +322,121 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
             || (opts.stdin.is_none() && f.labels.iter().any(|l| files[l.location.file].report));
         engine_rule_enabled(opts, rule) && reported
     });
-    let (diagnostics, sources) = resolve(findings, files, opts);
+    let mut suppressed = Vec::new();
+    if !opts.parse_only {
+        suppressed = apply_suppressions(&mut findings, files, &results, rules);
+        findings.retain(|(rule, _, _)| engine_rule_enabled(opts, rule));
+    }
+    for (rule, severity, _) in findings.iter_mut().chain(suppressed.iter_mut()) {
+        if let Some((_, s)) = opts.severity.iter().rev().find(|(id, _)| id == rule) {
+            *severity = *s;
+        }
+    }
+    let (diagnostics, mut sources) = resolve(findings, files, opts);
+    let (suppressed, more) = resolve(suppressed, files, opts);
+    sources.extend(more);
     timings.resolve = resolve_start.elapsed();
     Report {
         diagnostics,
+        suppressed,
+        baselined: 0,
         sources,
         files: files.iter().filter(|f| f.report).count(),
+        reported: files
+            .iter()
+            .filter(|f| f.report)
+            .map(|f| display_path(&f.path))
+            .collect(),
         walk_errors: Vec::new(),
         elapsed: Duration::ZERO,
         timings,
     }
+}
+
+/// Moves suppressed findings out of `findings` (returned), and adds the
+/// engine's findings about the suppressions themselves.
+fn apply_suppressions(
+    findings: &mut Vec<(String, Severity, Finding)>,
+    files: &[SourceFile],
+    results: &[FileResult],
+    rules: &[&'static dyn Rule],
+) -> Vec<(String, Severity, Finding)> {
+    use crate::suppress::Directive;
+    let mut used: HashSet<(FileId, usize)> = HashSet::new();
+    let mut suppressed = Vec::new();
+    findings.retain(|(rule, severity, f)| {
+        let file = f.primary.file;
+        let hit = results[file]
+            .directives
+            .iter()
+            .position(|d: &Directive| d.applies(rule, f.primary.start));
+        match hit {
+            Some(i) => {
+                used.insert((file, i));
+                suppressed.push((rule.clone(), *severity, f.clone()));
+                false
+            }
+            None => true,
+        }
+    });
+    let ran = |id: &str| rules.iter().any(|r| r.id() == id);
+    for (file, r) in results.iter().enumerate() {
+        if !files[file].report {
+            continue;
+        }
+        for (i, d) in r.directives.iter().enumerate() {
+            let at = |m: String| engine_finding(file, d.comment.start, d.comment.end, m);
+            let what = if d.file_level { "allow-file" } else { "allow" };
+            let list = d.rules.join(", ");
+            if d.reason.is_none() {
+                findings.push((
+                    "suppression-without-reason".to_string(),
+                    Severity::Warning,
+                    at(format!("`{what}({list})` gives no reason"))
+                        .help("say why after `--`, e.g. `// leaklint: allow(rule-id) -- the owner clears it on drop`"),
+                ));
+            }
+            if used.contains(&(file, i)) || d.in_skipped_tests {
+                continue;
+            }
+            let unknown: Vec<&String> = d
+                .rules
+                .iter()
+                .filter(|id| {
+                    crate::rules::find(id).is_none()
+                        && !crate::rules::ENGINE_IDS.contains(&id.as_str())
+                        && !crate::suppress::IDS.contains(&id.as_str())
+                })
+                .collect();
+            if let Some(id) = unknown.first() {
+                findings.push((
+                    "unused-suppression".to_string(),
+                    Severity::Warning,
+                    at(format!("`{what}({list})` names no rule `{id}`")).help(format!(
+                        "valid rules: {}",
+                        crate::rules::registry()
+                            .iter()
+                            .map(|r| r.id())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                ));
+            } else if !d.rules.is_empty() && d.rules.iter().all(|id| ran(id)) {
+                let scope = if d.file_level {
+                    "in this file"
+                } else {
+                    "on this line or the next"
+                };
+                findings.push((
+                    "unused-suppression".to_string(),
+                    Severity::Warning,
+                    at(format!("`{what}({list})` silenced nothing {scope}"))
+                        .help("remove the comment"),
+                ));
+            }
+        }
+    }
+    suppressed
 }
 
 /// Files whose module is declared `#[cfg(test)] mod x;` by its parent.
@@ -315,7 +484,14 @@ fn analyze_file(
         Ok(bytes) => {
             times.bytes = bytes.len() as u64;
             match String::from_utf8(bytes) {
-                Ok(text) => analyze_text(id, file, &text, rules, opts, &mut result, &mut times),
+                Ok(text) => {
+                    // Every file of the crate: a finding shown through a label in a
+                    // named file is suppressed where its primary span is.
+                    if !opts.parse_only {
+                        result.directives = crate::suppress::scan(&text);
+                    }
+                    analyze_text(id, file, &text, rules, opts, &mut result, &mut times)
+                }
                 Err(e) => {
                     let at = e.utf8_error().valid_up_to();
                     result.findings.push(parse_error(
@@ -377,6 +553,12 @@ fn analyze_text(
             let (test_modules, imports) = times.time(Phase::Prepare, || {
                 crate::macros::expand_file(&mut ast);
                 let test_modules = crate::facts::test_module_decls(&ast, &file.module);
+                if !opts.include_tests && !result.directives.is_empty() {
+                    let tests = crate::suppress::test_ranges(&ast, spans);
+                    for d in &mut result.directives {
+                        d.in_skipped_tests = tests.iter().any(|r| r.contains(&d.comment.start));
+                    }
+                }
                 if !opts.include_tests {
                     crate::testcode::strip_tests(&mut ast);
                 }

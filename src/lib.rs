@@ -5,7 +5,10 @@
 //! with every span turned into an owned byte range before the task returns;
 //! then one pass per crate joins the facts, and the report is sorted and rendered.
 
+pub mod baseline;
+pub mod cargo;
 pub mod cli;
+pub mod config;
 pub mod crate_index;
 pub mod diagnostic;
 pub mod discover;
@@ -18,5 +21,6 @@ pub mod meta;
 pub mod render;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod testcode;
 pub mod timings;

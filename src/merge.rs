@@ -36,9 +36,11 @@ pub fn merge(docs: &[(String, Value)]) -> Result<Value, String> {
 fn merge_json(docs: &[(String, Value)]) -> Value {
     let mut merged = docs[0].1.clone();
     let mut diagnostics: Vec<Value> = Vec::new();
+    let mut suppressed: Vec<Value> = Vec::new();
     let mut summary = serde_json::Map::new();
     for (_, doc) in docs {
         diagnostics.extend(doc["diagnostics"].as_array().into_iter().flatten().cloned());
+        suppressed.extend(doc["suppressed"].as_array().into_iter().flatten().cloned());
         for (key, value) in doc["summary"].as_object().into_iter().flatten() {
             let n = value.as_u64().unwrap_or(0);
             let entry = summary.entry(key.clone()).or_insert(Value::from(0u64));
@@ -51,6 +53,18 @@ fn merge_json(docs: &[(String, Value)]) -> Value {
             });
         }
     }
+    sort_diagnostics(&mut diagnostics);
+    merged["diagnostics"] = Value::Array(diagnostics);
+    if !suppressed.is_empty() {
+        sort_diagnostics(&mut suppressed);
+        merged["suppressed"] = Value::Array(suppressed);
+    }
+    merged["summary"] = Value::Object(summary);
+    merged
+}
+
+/// The order a single run prints: path, offset, rule, message.
+fn sort_diagnostics(diagnostics: &mut [Value]) {
     diagnostics.sort_by(|a, b| {
         let key = |d: &Value| {
             (
@@ -62,9 +76,6 @@ fn merge_json(docs: &[(String, Value)]) -> Value {
         };
         key(a).cmp(&key(b))
     });
-    merged["diagnostics"] = Value::Array(diagnostics);
-    merged["summary"] = Value::Object(summary);
-    merged
 }
 
 fn merge_sarif(docs: &[(String, Value)]) -> Value {

@@ -10,6 +10,8 @@ struct Document<'a> {
     version: u32,
     tool: Tool,
     diagnostics: &'a [Diagnostic],
+    #[serde(skip_serializing_if = "<[Diagnostic]>::is_empty")]
+    suppressed: &'a [Diagnostic],
     summary: Summary,
 }
 
@@ -27,6 +29,8 @@ struct Summary {
     warnings: usize,
     notes: usize,
     parse_errors: usize,
+    suppressed: usize,
+    baselined: usize,
     elapsed_ms: u64,
 }
 
@@ -38,6 +42,7 @@ pub fn render(report: &Report) -> String {
             version: env!("CARGO_PKG_VERSION"),
         },
         diagnostics: &report.diagnostics,
+        suppressed: &report.suppressed,
         summary: Summary {
             files: report.files,
             diagnostics: report.diagnostics.len(),
@@ -45,6 +50,8 @@ pub fn render(report: &Report) -> String {
             warnings: report.count(Severity::Warning),
             notes: report.count(Severity::Note),
             parse_errors: report.parse_errors(),
+            suppressed: report.suppressed.len(),
+            baselined: report.baselined,
             elapsed_ms: report.elapsed.as_millis() as u64,
         },
     };

@@ -107,12 +107,19 @@ pub fn summary_line(report: &Report) -> String {
     if notes > 0 {
         counts.push_str(&format!(", {notes} note{}", plural(notes)));
     }
-    format!(
+    let mut line = format!(
         "{n} problem{} ({counts}) in {} file{}",
         plural(n),
         report.files,
         plural(report.files)
-    )
+    );
+    if !report.suppressed.is_empty() {
+        line.push_str(&format!(", {} suppressed", report.suppressed.len()));
+    }
+    if report.baselined > 0 {
+        line.push_str(&format!(", {} in the baseline", report.baselined));
+    }
+    line
 }
 
 fn plural(n: usize) -> &'static str {
