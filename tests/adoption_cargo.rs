@@ -6,13 +6,10 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-const CYCLE: &str = "use std::cell::RefCell;\nuse std::rc::Rc;\n\npub struct Owner {\n    gadgets: RefCell<Vec<Rc<Gadget>>>,\n}\n\npub struct Gadget {\n    owner: Rc<Owner>,\n}\n";
+mod support;
+use support::write;
 
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+const CYCLE: &str = "use std::cell::RefCell;\nuse std::rc::Rc;\n\npub struct Owner {\n    gadgets: RefCell<Vec<Rc<Gadget>>>,\n}\n\npub struct Gadget {\n    owner: Rc<Owner>,\n}\n";
 
 fn manifest(name: &str) -> String {
     format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
@@ -24,7 +21,7 @@ fn workspace(name: &str) -> PathBuf {
     write(
         &dir,
         "Cargo.toml",
-        &format!(
+        format!(
             "{}\n[workspace]\nmembers = [\"alpha\", \"beta\"]\n",
             manifest("root")
         ),
@@ -32,7 +29,7 @@ fn workspace(name: &str) -> PathBuf {
     write(&dir, "src/lib.rs", CYCLE);
     write(&dir, "build.rs", "fn main() {}\n");
     for member in ["alpha", "beta"] {
-        write(&dir, &format!("{member}/Cargo.toml"), &manifest(member));
+        write(&dir, &format!("{member}/Cargo.toml"), manifest(member));
         write(&dir, &format!("{member}/src/lib.rs"), CYCLE);
     }
     dir

@@ -6,6 +6,9 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod support;
+use support::{scratch, write};
+
 fn leaklint(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_leaklint"))
         .args(args)
@@ -13,19 +16,6 @@ fn leaklint(args: &[&str], cwd: &Path) -> Output {
         .env_remove("NO_COLOR")
         .output()
         .expect("run leaklint")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("leaklint-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
 }
 
 const CYCLE: &str = "use std::cell::RefCell;\nuse std::rc::Rc;\n\npub struct Owner {\n    gadgets: RefCell<Vec<Rc<Gadget>>>,\n}\n\npub struct Gadget {\n    owner: Rc<Owner>,\n}\n";

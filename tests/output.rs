@@ -12,6 +12,9 @@ use leaklint::engine::Report;
 use leaklint::render::{self, Context, Format};
 use serde_json::Value;
 
+mod support;
+use support::{scratch, write};
+
 const SELECT: &str = "rc-cycle,parse-error,internal-error";
 
 fn leaklint_with(args: &[&str], cwd: &Path, env: &[(&str, &str)], stdin: Option<&str>) -> Output {
@@ -49,19 +52,6 @@ fn leaklint(args: &[&str], cwd: &Path) -> Output {
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("leaklint-output-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
 }
 
 const UNICODE: &str = "use std::cell::RefCell;\nuse std::rc::Rc;\n\n/// Café: its house owns it.\npub struct Café {\n    /* ünï */ parent: Rc<Maison>,\n}\n\npub struct Maison {\n    cafés: RefCell<Vec<Rc<Café>>>,\n}\n";

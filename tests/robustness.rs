@@ -1,19 +1,15 @@
 //! Nasty inputs: each is a diagnostic or quietly fine, never a crash, and the
 //! other files are still checked.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
-const CYCLE: &str = "use std::cell::RefCell;\nuse std::rc::Rc;\npub struct Owner {\n    gadgets: RefCell<Vec<Rc<Gadget>>>,\n}\npub struct Gadget {\n    owner: Rc<Owner>,\n}\n";
+mod support;
+use support::scratch;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("leaklint-robust-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+const CYCLE: &str = "use std::cell::RefCell;\nuse std::rc::Rc;\npub struct Owner {\n    gadgets: RefCell<Vec<Rc<Gadget>>>,\n}\npub struct Gadget {\n    owner: Rc<Owner>,\n}\n";
 
 fn check_json(dir: &Path) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_leaklint"))

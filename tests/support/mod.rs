@@ -7,6 +7,25 @@ use std::path::{Path, PathBuf};
 
 use leaklint::engine::{self, Options, Report};
 
+/// A fresh folder for one test, unique per test binary and process.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "leaklint-{}-{}-{name}",
+        env!("CARGO_CRATE_NAME"),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes `text` to `dir/rel`, creating its folders.
+pub fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
 /// `(path, line, rule)` of one expected or actual diagnostic.
 pub type Expectation = (String, usize, String);
 
