@@ -460,15 +460,7 @@ fn awkward_report() -> Report {
         help: Some("try: this, or that".into()),
         fingerprint: "0123456789abcdef".into(),
     };
-    // A real (empty) run's report, so fields the engine adds later need no edit here.
-    let empty = std::env::temp_dir().join(format!("leaklint-awkward-{}.rs", std::process::id()));
-    std::fs::write(&empty, "").unwrap();
-    let mut report = leaklint::engine::check(&leaklint::engine::Options {
-        paths: vec![empty],
-        standalone: true,
-        ..Default::default()
-    })
-    .unwrap();
+    let mut report = support::empty_report();
     report.diagnostics = vec![diagnostic];
     report.sources = HashMap::from([(0, (path, text))]);
     report

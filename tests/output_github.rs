@@ -16,6 +16,8 @@ use leaklint::diagnostic::{Diagnostic, Position, Severity, Span};
 use leaklint::render::{self, Context, Format};
 use serde_json::json;
 
+mod support;
+
 fn actions_core() -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os("LEAKLINT_ACTIONS_CORE") {
         return Ok(PathBuf::from(path));
@@ -67,14 +69,7 @@ fn parse(line: &str) -> Parsed {
 
 #[test]
 fn workflow_commands_match_actions_core() {
-    let empty = std::env::temp_dir().join(format!("leaklint-gh-{}.rs", std::process::id()));
-    std::fs::write(&empty, "").unwrap();
-    let mut report = leaklint::engine::check(&leaklint::engine::Options {
-        paths: vec![empty],
-        standalone: true,
-        ..Default::default()
-    })
-    .unwrap();
+    let mut report = support::empty_report();
     let pos = |line, column| Position {
         line,
         column,

@@ -19,6 +19,19 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// The report of a real run over one empty file, to put hand-made diagnostics in:
+/// fields the engine adds later need no edit in the tests that use it.
+pub fn empty_report() -> Report {
+    let empty = scratch("empty-report").join("empty.rs");
+    std::fs::write(&empty, "").unwrap();
+    engine::check(&Options {
+        paths: vec![empty],
+        standalone: true,
+        ..Options::default()
+    })
+    .unwrap()
+}
+
 /// Writes `text` to `dir/rel`, creating its folders.
 pub fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) {
     let path = dir.join(rel);
