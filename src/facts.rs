@@ -360,6 +360,14 @@ impl<'ast> Visit<'ast> for ItemExtractor<'_> {
         syn::visit::visit_item_trait(self, t);
     }
 
+    fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
+        // Types a `macro_rules!` body defines are types of the crate too.
+        for item in crate::macros::macro_rules_types(&m.mac) {
+            self.visit_item(&item);
+        }
+        syn::visit::visit_item_macro(self, m);
+    }
+
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
         if let Some((_, path, _)) = &i.trait_ {
             self.facts.impls.push(ImplDecl {

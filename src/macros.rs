@@ -330,6 +330,89 @@ impl VisitMut for MacroExpander {
     }
 }
 
+/// The name a metavariable (`$kind`) stands for when a `macro_rules!` body is read.
+const METAVARIABLE: &str = "__leaklint_metavariable";
+
+/// Type definitions a `macro_rules!` body writes out, for the crate's type facts
+/// (`pub enum ListenerKind { $($kind,)* other(Cow<'static, str>) }`): each
+/// repetition is read once and each metavariable as one plain name. A type whose
+/// own name is a metavariable is left out (its names are at the call sites), and so
+/// is anything that does not parse.
+pub fn macro_rules_types(mac: &syn::Macro) -> Vec<Item> {
+    if !mac.path.is_ident("macro_rules") {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    collect_types(&unrepeat(mac.tokens.clone()), &mut out);
+    out
+}
+
+/// `$( .. ) sep? *` → `..`, `$name` → [`METAVARIABLE`], `$crate` → `crate`, in every group.
+fn unrepeat(tokens: TokenStream) -> TokenStream {
+    use proc_macro2::{Group, Ident, TokenTree};
+    let mut out = Vec::new();
+    let mut iter = tokens.into_iter().peekable();
+    while let Some(tt) = iter.next() {
+        match tt {
+            TokenTree::Punct(p) if p.as_char() == '$' => match iter.next() {
+                Some(TokenTree::Group(g)) => {
+                    out.extend(unrepeat(g.stream()));
+                    // An optional separator, then the repetition operator.
+                    let is_op = |t: &TokenTree| matches!(t, TokenTree::Punct(p) if matches!(p.as_char(), '*' | '+' | '?'));
+                    if iter.peek().is_some_and(|t| !is_op(t)) {
+                        iter.next();
+                    }
+                    if iter.peek().is_some_and(is_op) {
+                        iter.next();
+                    }
+                }
+                Some(TokenTree::Ident(id)) if id == "crate" => out.push(TokenTree::Ident(id)),
+                Some(TokenTree::Ident(id)) => {
+                    out.push(TokenTree::Ident(Ident::new(METAVARIABLE, id.span())))
+                }
+                Some(other) => out.push(other),
+                None => {}
+            },
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), unrepeat(g.stream()));
+                group.set_span(g.span());
+                out.push(TokenTree::Group(group));
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
+}
+
+fn collect_types(tokens: &TokenStream, out: &mut Vec<Item>) {
+    use proc_macro2::{Delimiter, TokenTree};
+    let tts: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    for (i, tt) in tts.iter().enumerate() {
+        match tt {
+            TokenTree::Ident(kw) if kw == "enum" || kw == "struct" => {
+                let named =
+                    matches!(tts.get(i + 1), Some(TokenTree::Ident(n)) if n != METAVARIABLE);
+                if !named {
+                    continue;
+                }
+                // To the body's braces, or to the `;` of a tuple or unit struct.
+                let end = tts[i..].iter().position(|t| match t {
+                    TokenTree::Group(g) => g.delimiter() == Delimiter::Brace,
+                    TokenTree::Punct(p) => p.as_char() == ';',
+                    _ => false,
+                });
+                let Some(end) = end else { continue };
+                let item: TokenStream = tts[i..=i + end].iter().cloned().collect();
+                if let Ok(item) = syn::parse2::<Item>(item) {
+                    out.push(item);
+                }
+            }
+            TokenTree::Group(g) => collect_types(&g.stream(), out),
+            _ => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,5 +444,34 @@ mod tests {
         assert!(out.contains("# [lazy_static] static B"), "{out}");
         assert!(out.contains("vec (1 , 3)"), "{out}");
         assert!(out.contains("g (x)"), "{out}");
+    }
+
+    fn types_of(src: &str) -> Vec<String> {
+        let file = syn::parse_file(src).unwrap();
+        let Some(Item::Macro(m)) = file.items.first() else {
+            panic!("not a macro: {src}");
+        };
+        macro_rules_types(&m.mac)
+            .iter()
+            .map(|i| i.to_token_stream().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn macro_rules_types_read_repetitions_once() {
+        let types = types_of(
+            "macro_rules! kinds { ($($k:ident),*) => { pub enum Kind { $($k,)* Other(String) } struct Pair($crate::A, u8); }; }",
+        );
+        assert_eq!(
+            types,
+            [
+                "enum Kind { __leaklint_metavariable , Other (String) }",
+                "struct Pair (crate :: A , u8) ;"
+            ]
+        );
+        // A type named by a metavariable, a non-macro_rules macro and tokens that do not parse.
+        assert!(types_of("macro_rules! t { ($n:ident) => { struct $n { a: u8 } }; }").is_empty());
+        assert!(types_of("other! { enum Kind { A } }").is_empty());
+        assert!(types_of("macro_rules! t { () => { enum { A } }; }").is_empty());
     }
 }

@@ -62,6 +62,8 @@ pub struct Tables {
     listener_fn_traits: Vec<String>,
     listener_trait_suffixes: Vec<String>,
     program_bounded_keys: Vec<String>,
+    keyed_collections: Vec<String>,
+    finite_keys: Vec<String>,
     weak: Vec<String>,
     freezing: Vec<String>,
     compile_time_crates: Vec<String>,
@@ -84,6 +86,7 @@ struct Names {
     local_collections: Vec<String>,
     listener_types: Vec<String>,
     program_bounded: Vec<String>,
+    keyed: Vec<String>,
     weak: Vec<String>,
     freezing: Vec<String>,
     /// Every collection-like table entry with its kind, by full path.
@@ -158,6 +161,7 @@ impl Tables {
             local_collections,
             listener_types: last_names(&self.listener_element_types),
             program_bounded: last_names(&self.program_bounded_keys),
+            keyed: last_names(&self.keyed_collections),
             weak: last_names(&self.weak),
             freezing: last_names(&self.freezing),
         };
@@ -289,6 +293,54 @@ impl Crate<'_, '_> {
             return self.shape(&expanded, &module, depth + 1);
         }
         None
+    }
+
+    /// Whether a key type has a domain the program bounds: references and
+    /// `TypeId`-like names of the program, the `finite_keys` primitives, and the
+    /// crate's own structs, enums and tuples built only from those (a fieldless
+    /// enum, `struct Descriptor { kind: Kind, passive: bool }`).
+    fn bounded_key(&self, ty: &Ty, module: &[String], depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        let n = &self.rule.tables.names;
+        match ty {
+            Ty::Ref { .. } | Ty::Ptr(_) => true,
+            Ty::Tuple(items) => items.iter().all(|t| self.bounded_key(t, module, depth + 1)),
+            Ty::Path { path, args } => {
+                let Some(last) = path.last() else {
+                    return false;
+                };
+                if has(&n.program_bounded, last)
+                    || (path.len() == 1 && has(&self.rule.tables.finite_keys, last))
+                {
+                    return true;
+                }
+                if has(&n.wrappers, last) && !has(&n.interior, last) {
+                    return args
+                        .first()
+                        .is_some_and(|a| self.bounded_key(a, module, depth + 1));
+                }
+                match self.index.resolve(path, module) {
+                    Some(Entity::Type(i)) => {
+                        let decl = self.index.types[i];
+                        decl.generics.is_empty()
+                            && decl.kind != crate::facts::TypeKind::Union
+                            && decl
+                                .fields
+                                .iter()
+                                .all(|f| self.bounded_key(&f.ty, &decl.module, depth + 1))
+                    }
+                    Some(Entity::Alias(a)) => {
+                        let expanded = self.index.expand_alias(a, args);
+                        let module = self.index.aliases[a].module.clone();
+                        self.bounded_key(&expanded, &module, depth + 1)
+                    }
+                    _ => false,
+                }
+            }
+            Ty::Array(_) | Ty::Dyn(_) | Ty::Other => false,
+        }
     }
 
     /// Callbacks, senders, `Weak`s and listener trait objects: `leaked-listener`'s.
@@ -735,7 +787,8 @@ impl Rule for UnboundedCollection {
             if cand.shape.shared_pointer && shrunk_shared.contains(&cand.ty) {
                 continue;
             }
-            // Keyed by references (`&'static str`) or `TypeId`s: bounded by the program's text.
+            // Keyed by references (`&'static str`, `&'static dyn Callsite`) or `TypeId`s:
+            // bounded by the program's text.
             let key = match cand.shape.elements.first() {
                 Some(Ty::Tuple(items)) => items.first(),
                 other => other,
@@ -745,6 +798,19 @@ impl Rule for UnboundedCollection {
                     || k.last()
                         .is_some_and(|l| has(&self.tables.names.program_bounded, l))
             }) {
+                continue;
+            }
+            // A map or set whose keys take only a few values (a fieldless enum, a bool,
+            // a struct of those): re-inserting a key does not grow it.
+            let module = match (&cand.target, cand.owner_index) {
+                (Target::Static(_, Some(m)), _) => m.as_slice(),
+                (_, Some(i)) => c.index.types[i].module.as_slice(),
+                _ => &[],
+            };
+            if has(&self.tables.names.keyed, &cand.shape.name)
+                && let Some(key) = cand.shape.elements.first()
+                && c.bounded_key(key, module, 0)
+            {
                 continue;
             }
             let mut events: Vec<&Resolved<'_>> = Vec::new();
