@@ -28,7 +28,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Check files and folders (default: the current folder).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule with its default severity and summary.
     Rules,
     /// Print the full documentation of a rule.
@@ -115,6 +115,12 @@ struct CheckArgs {
     /// Print how many findings each rule has instead of the findings.
     #[arg(long)]
     statistics: bool,
+    /// Analyse every file; neither read nor write the facts cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    no_cache: bool,
+    /// Keep the facts cache in DIR [default: target/leaklint of the cargo project].
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
     /// Read and parse only, no rules (for benchmarks).
     #[arg(long, hide = true)]
     parse_only: bool,
@@ -262,7 +268,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
                 )),
             },
         },
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Merge { files } => merge(&files),
         Command::Config {
             path,
@@ -381,6 +387,7 @@ fn check(args: CheckArgs) -> i32 {
         exclude: config.exclude_matcher(),
         force_exclude: args.force_exclude,
         progress: progress.clone(),
+        cache: cache_root(&args),
     };
     let ticker = progress.map(progress_line);
     // Rule panics become `internal-error` diagnostics; keep their backtraces off stderr.
@@ -396,6 +403,9 @@ fn check(args: CheckArgs) -> i32 {
         Err(e) => return usage_error(&e.0),
     };
     let _ = std::panic::take_hook();
+    if let Some(w) = &report.cache_warning {
+        eprintln!("leaklint: {w}");
+    }
     if let Some(path) = &args.write_baseline {
         let b = baseline::from_report(&report);
         if let Err(e) = baseline::write(&b, path) {
@@ -498,6 +508,18 @@ fn check(args: CheckArgs) -> i32 {
     } else {
         1
     }
+}
+
+/// The facts cache's folder: `--cache-dir`, else the default; none with `--no-cache`.
+fn cache_root(args: &CheckArgs) -> Option<PathBuf> {
+    if args.no_cache {
+        return None;
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    Some(match &args.cache_dir {
+        Some(dir) => cwd.join(dir),
+        None => crate::cache::default_root(&cwd),
+    })
 }
 
 /// `--statistics`: findings per rule, most first.

@@ -1,12 +1,14 @@
 //! Owned diagnostics. Rules produce [`Finding`]s (byte ranges, no syn types);
 //! the engine adds the rule id, severity, line/column positions and a fingerprint.
 
-use serde::Serialize;
+use std::cell::Cell;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Index of a file in the run's file table.
 pub type FileId = usize;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -41,14 +43,50 @@ pub struct Location {
     pub end: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+thread_local! {
+    static CACHED_FILE: Cell<Option<FileId>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with `file` as the one file whose locations (de)serialize: a
+/// [`FileId`] is an index in one run's file table, so the facts cache stores
+/// byte ranges only and gives them the file's id of the run that reads them.
+/// A file task's locations are all in its own file; any other fails to serialize.
+pub fn in_cached_file<T>(file: FileId, f: impl FnOnce() -> T) -> T {
+    let outer = CACHED_FILE.replace(Some(file));
+    let out = f();
+    CACHED_FILE.set(outer);
+    out
+}
+
+impl Serialize for Location {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if CACHED_FILE.get() != Some(self.file) {
+            return Err(serde::ser::Error::custom(
+                "a location outside the file being cached",
+            ));
+        }
+        (self.start, self.end).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Location {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Location, D::Error> {
+        let (start, end) = <(usize, usize)>::deserialize(d)?;
+        let file = CACHED_FILE
+            .get()
+            .ok_or_else(|| serde::de::Error::custom("a location outside a cached file"))?;
+        Ok(Location { file, start, end })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Label {
     pub location: Location,
     pub message: String,
 }
 
 /// What a rule reports: where, what, and how to fix it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub message: String,
     pub primary: Location,

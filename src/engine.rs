@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
+use crate::cache::Cache;
 use crate::crate_index::CrateIndex;
 use crate::diagnostic::{
     Diagnostic, FileId, Finding, Location, ResolvedLabel, Severity, Span, fnv1a,
@@ -51,6 +53,8 @@ pub struct Options {
     pub force_exclude: bool,
     /// Counts files as they are analyzed, for a progress line.
     pub progress: Option<std::sync::Arc<Progress>>,
+    /// The facts cache's folder; `None` analyses every file.
+    pub cache: Option<PathBuf>,
 }
 
 /// Files analyzed of the total, updated while a run goes.
@@ -74,6 +78,8 @@ pub struct Report {
     pub walk_errors: Vec<String>,
     pub elapsed: Duration,
     pub timings: Timings,
+    /// Why the facts cache could not be written, if it could not.
+    pub cache_warning: Option<String>,
 }
 
 impl Report {
@@ -92,12 +98,16 @@ impl Report {
     }
 }
 
-#[derive(Default)]
+/// What a file task hands to the crate pass and the report; what the facts
+/// cache stores (rule facts are encoded by their rules).
+#[derive(Default, Serialize, Deserialize)]
 struct FileResult {
     findings: Vec<(String, Severity, Finding)>,
     items: ItemFacts,
     directives: Vec<crate::suppress::Directive>,
+    #[serde(skip)]
     rule_facts: Vec<(usize, RuleFacts)>,
+    #[serde(skip)]
     times: FileTimes,
 }
 
@@ -268,12 +278,21 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
         .map(|f| std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0))
         .collect();
     order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    // The floor a parse-only pass measures has no cache.
+    let cache = opts
+        .cache
+        .as_deref()
+        .filter(|_| !opts.parse_only)
+        .map(|root| Cache::open(root, rules, opts.include_tests));
     let per_file_start = Instant::now();
     let mut results: Vec<(usize, FileResult)> = order
         .par_iter()
         .with_max_len(1)
         .map(|&id| {
-            let r = analyze_file(id, &files[id], rules, opts);
+            let r = match &cache {
+                Some(cache) => analyze_file_cached(id, &files[id], rules, opts, cache),
+                None => analyze_file(id, &files[id], rules, opts),
+            };
             if let Some(p) = &opts.progress {
                 p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
@@ -285,6 +304,7 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
     let mut timings = Timings {
         per_file_wall: per_file_start.elapsed(),
         files: files.len(),
+        cache: cache.as_ref().map(Cache::stats),
         ..Timings::default()
     };
     for r in &results {
@@ -350,6 +370,7 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
         walk_errors: Vec::new(),
         elapsed: Duration::ZERO,
         timings,
+        cache_warning: cache.and_then(|c| c.warning().map(str::to_string)),
     }
 }
 
@@ -471,15 +492,71 @@ fn engine_finding(id: FileId, start: usize, end: usize, message: String) -> Find
     )
 }
 
+/// [`analyze_file`] through the facts cache. An editor's buffer is neither
+/// loaded nor stored (it changes on every keystroke); a file with an
+/// `internal-error` is not stored, so the next run tries again.
+fn analyze_file_cached(
+    id: FileId,
+    file: &SourceFile,
+    rules: &[&'static dyn Rule],
+    opts: &Options,
+    cache: &Cache,
+) -> FileResult {
+    let is_buffer = opts
+        .stdin
+        .as_ref()
+        .is_some_and(|(p, _)| absolute_key(p) == absolute_key(&file.path));
+    if is_buffer {
+        return analyze_file(id, file, rules, opts);
+    }
+    let mut times = FileTimes::default();
+    let bytes = match times.time(Phase::Read, || std::fs::read(&file.path)) {
+        Ok(bytes) => bytes,
+        Err(e) => return analyzed(id, file, rules, opts, Err(e), times),
+    };
+    let key = times.time(Phase::Cache, || cache.key(&file.path, &file.module, &bytes));
+    if let Some((mut result, facts)) =
+        times.time(Phase::Cache, || cache.load::<FileResult>(id, &key, rules))
+    {
+        times.bytes = bytes.len() as u64;
+        result.rule_facts = facts;
+        result.times = times;
+        return result;
+    }
+    let mut result = analyzed(id, file, rules, opts, Ok(bytes), times);
+    if !result
+        .findings
+        .iter()
+        .any(|(rule, _, _)| rule == "internal-error")
+    {
+        let start = Instant::now();
+        cache.store(id, &key, &result, &result.rule_facts, rules);
+        result.times.phases[Phase::Cache as usize] += start.elapsed();
+    }
+    result
+}
+
 fn analyze_file(
     id: FileId,
     file: &SourceFile,
     rules: &[&'static dyn Rule],
     opts: &Options,
 ) -> FileResult {
-    let mut result = FileResult::default();
     let mut times = FileTimes::default();
     let read = times.time(Phase::Read, || read_source(opts, &file.path));
+    analyzed(id, file, rules, opts, read, times)
+}
+
+/// The file task on bytes already read (`times` holds the read).
+fn analyzed(
+    id: FileId,
+    file: &SourceFile,
+    rules: &[&'static dyn Rule],
+    opts: &Options,
+    read: std::io::Result<Vec<u8>>,
+    mut times: FileTimes,
+) -> FileResult {
+    let mut result = FileResult::default();
     match read {
         Ok(bytes) => {
             times.bytes = bytes.len() as u64;

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
 use syn::visit::Visit;
 
 use crate::diagnostic::Location;
@@ -12,7 +13,7 @@ use crate::source::FileSpans;
 use crate::testcode::is_cfg_test;
 
 /// A type as written, with paths resolved through the file's imports.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Ty {
     Path {
         path: Vec<String>,
@@ -141,14 +142,14 @@ impl fmt::Display for Ty {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TypeKind {
     Struct,
     Enum,
     Union,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FieldDecl {
     /// `owner`, `0` for tuple fields, `Variant.field` / `Variant.0` in enums.
     pub name: String,
@@ -156,7 +157,7 @@ pub struct FieldDecl {
     pub location: Location,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TypeDecl {
     pub name: String,
     pub module: Vec<String>,
@@ -166,7 +167,7 @@ pub struct TypeDecl {
     pub location: Location,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AliasDecl {
     pub name: String,
     pub module: Vec<String>,
@@ -174,13 +175,13 @@ pub struct AliasDecl {
     pub ty: Ty,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TraitDecl {
     pub name: String,
     pub module: Vec<String>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ImplDecl {
     pub trait_path: Vec<String>,
     pub self_ty: Ty,
@@ -188,7 +189,7 @@ pub struct ImplDecl {
 }
 
 /// The items of one file, for crate-wide rules.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ItemFacts {
     pub types: Vec<TypeDecl>,
     pub aliases: Vec<AliasDecl>,

@@ -6,6 +6,7 @@
 //! then one pass per crate joins the facts, and the report is sorted and rendered.
 
 pub mod baseline;
+pub mod cache;
 pub mod cargo;
 pub mod cli;
 pub mod config;

@@ -41,7 +41,7 @@ pub fn explain(id: &str) -> Option<String> {
     ))
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Directive {
     pub file_level: bool,
     pub rules: Vec<String>,

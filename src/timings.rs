@@ -12,19 +12,22 @@ pub enum Phase {
     Prepare,
     FileRules,
     Facts,
+    /// Hashing files, loading and storing facts cache entries.
+    Cache,
 }
 
-const PHASES: [(Phase, &str); 5] = [
+const PHASES: [(Phase, &str); 6] = [
     (Phase::Read, "read"),
     (Phase::Parse, "parse"),
     (Phase::Prepare, "expand macros, strip tests, imports"),
     (Phase::FileRules, "file rules"),
     (Phase::Facts, "facts"),
+    (Phase::Cache, "facts cache (hash, load, store)"),
 ];
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FileTimes {
-    pub phases: [Duration; 5],
+    pub phases: [Duration; 6],
     pub bytes: u64,
 }
 
@@ -57,6 +60,8 @@ pub struct Timings {
     pub resolve: Duration,
     pub render: Duration,
     pub total: Duration,
+    /// `None` when the run used no facts cache.
+    pub cache: Option<crate::cache::CacheStats>,
 }
 
 impl fmt::Display for Timings {
@@ -74,6 +79,13 @@ impl fmt::Display for Timings {
         for (phase, name) in PHASES {
             let t = self.per_file.phases[phase as usize];
             writeln!(f, "    {:<36} {:>10.1} ms thread time", name, ms(t))?;
+        }
+        if let Some(c) = self.cache {
+            writeln!(
+                f,
+                "  {:<38} {:>7} hits, {} misses, {} written",
+                "facts cache", c.hits, c.misses, c.written
+            )?;
         }
         writeln!(f, "  {:<38} {:>10.1} ms", "crate pass", ms(self.crate_pass))?;
         writeln!(

@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use syn::visit::{self, Visit};
 use syn::{Expr, Pat};
 
@@ -95,7 +95,7 @@ impl Tables {
 // ---------------------------------------------------------------- facts
 
 /// The event type of a DOM registration, as far as the source says.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum EventKey {
     Literal(String),
     Const(String),
@@ -116,6 +116,7 @@ impl EventKey {
     }
 }
 
+#[derive(Serialize, Deserialize)]
 struct DomAdd {
     primary: Location,
     method: String,
@@ -127,6 +128,7 @@ struct DomAdd {
     closure: Option<String>,
 }
 
+#[derive(Serialize, Deserialize)]
 struct Growth {
     field: String,
     site: Location,
@@ -140,6 +142,7 @@ struct Growth {
     setup: bool,
 }
 
+#[derive(Serialize, Deserialize)]
 struct NestedRegistration {
     primary: Location,
     method: String,
@@ -148,7 +151,7 @@ struct NestedRegistration {
     context_desc: String,
 }
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct ListenerFacts {
     dom_adds: Vec<DomAdd>,
     dom_removes: Vec<EventKey>,
@@ -1708,6 +1711,14 @@ impl Rule for LeakedListener {
         walker.visit_file(cx.file);
         out.findings = walker.findings;
         out.facts = Some(Box::new(walker.facts));
+    }
+
+    fn encode_facts(&self, facts: &(dyn std::any::Any + Send + Sync)) -> Option<Vec<u8>> {
+        crate::cache::encode::<ListenerFacts>(facts)
+    }
+
+    fn decode_facts(&self, bytes: &[u8]) -> Option<crate::rules::RuleFacts> {
+        crate::cache::decode::<ListenerFacts>(bytes)
     }
 
     fn check_crate(&self, cx: &CrateCtx<'_>, out: &mut Vec<Finding>) {

@@ -71,6 +71,18 @@ pub trait Rule: Send + Sync {
     fn check_file(&self, _cx: &FileCtx<'_>, _out: &mut FileOutput) {}
 
     fn check_crate(&self, _cx: &CrateCtx<'_>, _out: &mut Vec<Finding>) {}
+
+    /// This rule's file facts as bytes for the facts cache, usually
+    /// `crate::cache::encode::<TheFacts>(facts)`. `None` (the default) keeps a
+    /// file whose task left facts of this rule out of the cache.
+    fn encode_facts(&self, _facts: &(dyn Any + Send + Sync)) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// The facts [`Rule::encode_facts`] wrote, usually `crate::cache::decode::<TheFacts>(bytes)`.
+    fn decode_facts(&self, _bytes: &[u8]) -> Option<RuleFacts> {
+        None
+    }
 }
 
 /// Every rule, in id order.

@@ -647,6 +647,14 @@ impl Rule for UnboundedCollection {
         out.facts = Some(Box::new(scan));
     }
 
+    fn encode_facts(&self, facts: &(dyn std::any::Any + Send + Sync)) -> Option<Vec<u8>> {
+        crate::cache::encode::<FileScan>(facts)
+    }
+
+    fn decode_facts(&self, bytes: &[u8]) -> Option<crate::rules::RuleFacts> {
+        crate::cache::decode::<FileScan>(bytes)
+    }
+
     fn check_crate(&self, cx: &CrateCtx<'_>, out: &mut Vec<Finding>) {
         let scans: Vec<(usize, &FileScan)> = cx
             .files

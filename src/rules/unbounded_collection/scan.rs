@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use serde::{Deserialize, Serialize};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
@@ -16,7 +17,7 @@ use crate::macros::is_macro_call;
 use crate::source::FileSpans;
 
 /// Where an access path starts.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Root {
     /// `self`, in an impl of the type at this path (None in trait default methods).
     SelfValue(Option<Vec<String>>),
@@ -38,7 +39,7 @@ pub struct Access {
     pub through_clone: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventKind {
     Grow,
     Shrink,
@@ -49,13 +50,14 @@ pub enum EventKind {
     LenCheck,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Event {
     pub root: Root,
     pub fields: Vec<String>,
     pub through_clone: bool,
     pub kind: EventKind,
-    pub verb: &'static str,
+    #[serde(deserialize_with = "known_verb")]
+    pub verb: Verb,
     pub func: usize,
     pub location: Location,
     /// For a `spawn` into a `JoinSet`: the task can finish.
@@ -65,14 +67,14 @@ pub struct Event {
     pub module: Option<Vec<String>>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FnInfo {
     pub name: String,
     /// A constructor, builder or `Default`/`Clone`/.. impl: growth there is initialisation.
     pub initialises: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StaticDecl {
     pub name: String,
     pub ty: Ty,
@@ -81,7 +83,7 @@ pub struct StaticDecl {
 }
 
 /// What the crate pass needs from one file.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct FileScan {
     pub events: Vec<Event>,
     pub fns: Vec<FnInfo>,
@@ -324,6 +326,28 @@ fn is_comparison(op: &syn::BinOp) -> bool {
             | syn::BinOp::Eq(_)
             | syn::BinOp::Ne(_)
     )
+}
+
+/// Every verb an [`Event`] has: the facts cache reads them back as these.
+const VERBS: [&str; 6] = [
+    "",
+    "pushed",
+    "extended",
+    "appended",
+    "spawned into",
+    "inserted",
+];
+
+/// One of [`VERBS`]. An alias, so serde does not take `&'static str` for a
+/// string borrowed from the input.
+pub type Verb = &'static str;
+
+fn known_verb<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    let verb = String::deserialize(d)?;
+    VERBS
+        .into_iter()
+        .find(|v| *v == verb)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown verb `{verb}`")))
 }
 
 fn verb_of(method: &str) -> &'static str {

@@ -15,7 +15,7 @@ mod sites;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Finding, Location};
 use crate::facts::Ty;
@@ -127,7 +127,7 @@ fn path_in_table(
 }
 
 /// A call that stops whatever a field of this name holds.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct StopSite {
     field: String,
     method: String,
@@ -135,7 +135,7 @@ struct StopSite {
 }
 
 /// Who calls a free function: an entry point, another free function, or anything else.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum Caller {
     Entry,
     Free(String),
@@ -143,7 +143,7 @@ enum Caller {
 }
 
 /// A finding that depends on the rest of the crate.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Pending {
     finding: Finding,
     /// The free function it is in, if any: program-lifetime if only entry points call it.
@@ -155,7 +155,7 @@ struct Pending {
     delegate: Option<Callee>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Stored {
     field: String,
     /// Stop calls that count (`abort`, `cancel`, ..); none for a std thread.
@@ -167,7 +167,7 @@ struct Stored {
 }
 
 /// A function whose body is a periodic loop, for spawns that name it.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct FnLoop {
     callee: Callee,
     wait: Location,
@@ -175,13 +175,13 @@ struct FnLoop {
 }
 
 /// A function a spawn runs by name: a free function, or a method of the owner's type.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum Callee {
     Free(String),
     Method(String, String),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct Facts {
     pending: Vec<Pending>,
     loops: Vec<FnLoop>,
@@ -223,6 +223,14 @@ impl Rule for UncleanedInterval {
     fn check_file(&self, cx: &FileCtx<'_>, out: &mut FileOutput) {
         let facts = sites::scan(&self.tables, cx);
         out.facts = Some(Box::new(facts));
+    }
+
+    fn encode_facts(&self, facts: &(dyn std::any::Any + Send + Sync)) -> Option<Vec<u8>> {
+        crate::cache::encode::<Facts>(facts)
+    }
+
+    fn decode_facts(&self, bytes: &[u8]) -> Option<crate::rules::RuleFacts> {
+        crate::cache::decode::<Facts>(bytes)
     }
 
     fn check_crate(&self, cx: &CrateCtx<'_>, out: &mut Vec<Finding>) {
