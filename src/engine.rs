@@ -271,13 +271,21 @@ fn read_source(opts: &Options, path: &Path) -> std::io::Result<Vec<u8>> {
 
 fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Report {
     let files = &discovery.files;
-    // Largest files first, one file per task, so no thread is left with a giant at the end.
-    let mut order: Vec<usize> = (0..files.len()).collect();
     let sizes: Vec<u64> = files
         .par_iter()
         .map(|f| std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0))
         .collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    // Crate by crate, so a crate's facts are dropped once its crate pass has run
+    // and memory follows the largest crates in flight, not the whole tree. Largest
+    // crates and, inside each, largest files first, one file per task, so no thread
+    // is left with a giant at the end.
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); discovery.crates.len()];
+    for (id, f) in files.iter().enumerate() {
+        members[f.crate_id].push(id);
+    }
+    let mut crate_order: Vec<usize> = (0..members.len()).collect();
+    crate_order
+        .sort_by_key(|&c| std::cmp::Reverse(members[c].iter().map(|&i| sizes[i]).sum::<u64>()));
     // The floor a parse-only pass measures has no cache.
     let cache = opts
         .cache
@@ -285,57 +293,52 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
         .filter(|_| !opts.parse_only)
         .map(|root| Cache::open(root, rules, opts.include_tests));
     let per_file_start = Instant::now();
-    let mut results: Vec<(usize, FileResult)> = order
+    let crates: Vec<CrateResult> = crate_order
         .par_iter()
         .with_max_len(1)
-        .map(|&id| {
-            let r = match &cache {
-                Some(cache) => analyze_file_cached(id, &files[id], rules, opts, cache),
-                None => analyze_file(id, &files[id], rules, opts),
-            };
-            if let Some(p) = &opts.progress {
-                p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }
-            (id, r)
+        .map(|&c| {
+            let mut order: Vec<usize> = members[c].clone();
+            order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+            let mut crate_results: Vec<(usize, FileResult)> = order
+                .par_iter()
+                .with_max_len(1)
+                .map(|&id| {
+                    let r = match &cache {
+                        Some(cache) => analyze_file_cached(id, &files[id], rules, opts, cache),
+                        None => analyze_file(id, &files[id], rules, opts),
+                    };
+                    if let Some(p) = &opts.progress {
+                        p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    (id, r)
+                })
+                .collect();
+            // The crate pass sees files in a fixed order, whatever order they ran in.
+            crate_results.sort_by_key(|(id, _)| *id);
+            let crate_results = crate_results.into_iter().map(|(_, r)| r).collect();
+            finish_crate(&members[c], crate_results, files, rules, opts)
         })
         .collect();
-    results.sort_by_key(|(id, _)| *id);
-    let mut results: Vec<FileResult> = results.into_iter().map(|(_, r)| r).collect();
+    let mut results: Vec<FileResult> = (0..files.len()).map(|_| FileResult::default()).collect();
+    let mut findings: Vec<(String, Severity, Finding)> = Vec::new();
+    let mut crate_pass_time = Duration::ZERO;
+    for (c, done) in crate_order.iter().zip(crates) {
+        for (&id, r) in members[*c].iter().zip(done.files) {
+            results[id] = r;
+        }
+        findings.extend(done.findings);
+        crate_pass_time += done.crate_pass;
+    }
     let mut timings = Timings {
         per_file_wall: per_file_start.elapsed(),
         files: files.len(),
         cache: cache.as_ref().map(Cache::stats),
+        crate_pass: crate_pass_time,
         ..Timings::default()
     };
     for r in &results {
         timings.per_file.add(&r.times);
     }
-
-    let excluded = if opts.include_tests {
-        HashSet::new()
-    } else {
-        test_module_files(files, &results)
-    };
-    for &id in &excluded {
-        results[id] = FileResult {
-            times: results[id].times,
-            ..FileResult::default()
-        };
-    }
-
-    let mut findings: Vec<(String, Severity, Finding)> = Vec::new();
-    for r in &mut results {
-        findings.append(&mut r.findings);
-    }
-    let crate_start = Instant::now();
-    if !opts.parse_only {
-        let crate_findings: Vec<Vec<(String, Severity, Finding)>> = (0..discovery.crates.len())
-            .into_par_iter()
-            .map(|c| crate_pass(c, files, &results, rules))
-            .collect();
-        findings.extend(crate_findings.into_iter().flatten());
-    }
-    timings.crate_pass = crate_start.elapsed();
     let resolve_start = Instant::now();
     findings.retain(|(rule, _, f)| {
         let reported = files[f.primary.file].report
@@ -461,24 +464,59 @@ fn apply_suppressions(
 }
 
 /// Files whose module is declared `#[cfg(test)] mod x;` by its parent.
-fn test_module_files(files: &[SourceFile], results: &[FileResult]) -> HashSet<FileId> {
-    let mut test_modules: HashMap<usize, Vec<&Vec<String>>> = HashMap::new();
-    for (f, r) in files.iter().zip(results) {
-        test_modules
-            .entry(f.crate_id)
-            .or_default()
-            .extend(&r.items.test_modules);
+/// A crate's files once its crate pass has run: each file keeps only its findings,
+/// suppression comments and timings; the facts are dropped.
+struct CrateResult {
+    files: Vec<FileResult>,
+    findings: Vec<(String, Severity, Finding)>,
+    /// Thread time of the crate pass.
+    crate_pass: Duration,
+}
+
+fn finish_crate(
+    members: &[usize],
+    mut results: Vec<FileResult>,
+    files: &[SourceFile],
+    rules: &[&'static dyn Rule],
+    opts: &Options,
+) -> CrateResult {
+    // Files under a `#[cfg(test)] mod x;` are test code.
+    if !opts.include_tests {
+        let test_modules: Vec<Vec<String>> = results
+            .iter()
+            .flat_map(|r| r.items.test_modules.iter().cloned())
+            .collect();
+        for (&id, r) in members.iter().zip(&mut results) {
+            if test_modules.iter().any(|m| files[id].module.starts_with(m)) {
+                *r = FileResult {
+                    times: r.times,
+                    ..FileResult::default()
+                };
+            }
+        }
     }
-    files
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| {
-            test_modules
-                .get(&f.crate_id)
-                .is_some_and(|mods| mods.iter().any(|m| f.module.starts_with(m)))
+    let mut findings = Vec::new();
+    for r in &mut results {
+        findings.append(&mut r.findings);
+    }
+    let start = Instant::now();
+    if !opts.parse_only {
+        findings.extend(crate_pass(members, files, &results, rules));
+    }
+    let crate_pass = start.elapsed();
+    let files = results
+        .into_iter()
+        .map(|r| FileResult {
+            directives: r.directives,
+            times: r.times,
+            ..FileResult::default()
         })
-        .map(|(i, _)| i)
-        .collect()
+        .collect();
+    CrateResult {
+        files,
+        findings,
+        crate_pass,
+    }
 }
 
 fn engine_finding(id: FileId, start: usize, end: usize, message: String) -> Finding {
@@ -702,29 +740,28 @@ fn internal_error(
     ("internal-error".to_string(), Severity::Error, finding)
 }
 
+/// The crate rules over one crate's files (`results[k]` is `members[k]`'s).
 fn crate_pass(
-    crate_id: usize,
+    members: &[usize],
     files: &[SourceFile],
     results: &[FileResult],
     rules: &[&'static dyn Rule],
 ) -> Vec<(String, Severity, Finding)> {
-    let members: Vec<usize> = (0..files.len())
-        .filter(|&i| files[i].crate_id == crate_id)
-        .collect();
     let Some(&first) = members.first() else {
         return Vec::new();
     };
-    let index = CrateIndex::new(members.iter().map(|&i| &results[i].items));
+    let index = CrateIndex::new(results.iter().map(|r| &r.items));
     let mut out = Vec::new();
     for (rule_index, rule) in rules.iter().enumerate() {
         let cx = CrateCtx {
             files: members
                 .iter()
-                .map(|&i| CrateFile {
+                .zip(results)
+                .map(|(&i, r)| CrateFile {
                     path: &files[i].path,
                     module: &files[i].module,
-                    items: &results[i].items,
-                    facts: results[i]
+                    items: &r.items,
+                    facts: r
                         .rule_facts
                         .iter()
                         .find(|(r, _)| *r == rule_index)
