@@ -47,6 +47,7 @@ pub struct Tables {
     once_methods: Vec<String>,
     future_adapters: Vec<String>,
     once_calls: Vec<String>,
+    once_guard_methods: Vec<String>,
     stop_methods: Vec<String>,
     stop_calls: Vec<String>,
     program_entry_attrs: Vec<String>,

@@ -480,8 +480,42 @@ impl<'c> Scanner<'_, 'c> {
                 let n = o.split("::").count();
                 segs.len() >= n && segs[segs.len() - n..].join("::") == *o
             })),
+            Node::Expr(Expr::If(i)) => self.flips_static_flag(&i.cond),
             _ => false,
         })
+    }
+
+    /// A condition that flips a static flag (`STARTED.swap(true, ..)`,
+    /// `RUNNING.compare_exchange(false, true, ..)`): what it guards runs once.
+    fn flips_static_flag(&self, cond: &Expr) -> bool {
+        struct Finder<'t> {
+            methods: &'t [String],
+            found: bool,
+        }
+        impl<'ast> Visit<'ast> for Finder<'_> {
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                let is_static = |e: &Expr| match e {
+                    Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
+                        let name = s.ident.to_string();
+                        name.len() > 1
+                            && name
+                                .chars()
+                                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                    }),
+                    _ => false,
+                };
+                if super::has(self.methods, &m.method) && is_static(&m.receiver) {
+                    self.found = true;
+                }
+                syn::visit::visit_expr_method_call(self, m);
+            }
+        }
+        let mut f = Finder {
+            methods: &self.t.once_guard_methods,
+            found: false,
+        };
+        f.visit_expr(cond);
+        f.found
     }
 
     fn record_call(
