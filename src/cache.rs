@@ -137,7 +137,10 @@ impl Cache {
                 std::fs::write(
                     root.join("CACHEDIR.TAG"),
                     "Signature: 8a477f597d28d172789f06886806bc55\n# leaklint's facts cache; safe to delete.\n",
-                )
+                )?;
+                // Git ignores the cache wherever it lands (a repository without a
+                // `/target` rule, a pre-commit run that checks the tree is unchanged).
+                std::fs::write(root.join(".gitignore"), "# leaklint's facts cache\n*\n")
             });
             match made {
                 Ok(()) => prune(root, &name),

@@ -263,6 +263,21 @@ fn the_default_cache_is_in_the_cargo_target_folder_and_no_cache_writes_nothing()
     assert_eq!(stdout(&on), stdout(&off));
     assert!(dir.join("target/leaklint/CACHEDIR.TAG").is_file());
     assert!(!dir.join("src/target").exists());
+    // Git ignores the cache even in a repository that does not ignore `target/`
+    // (a pre-commit run fails when a hook leaves the tree changed).
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    git(&["init", "-q"]);
+    let status = git(&["status", "--porcelain", "--untracked-files=all"]);
+    assert!(!status.contains("target/"), "{status}");
+    assert!(status.contains("src/"), "{status}");
 
     let elsewhere = scratch("default-location-target");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_leaklint"));
@@ -412,6 +427,7 @@ fn a_new_build_prunes_old_builds_folders() {
     assert_eq!(
         left,
         vec![
+            ".gitignore",
             "0.0.1-0000000000000002",
             "0.0.1-0000000000000003",
             "CACHEDIR.TAG",
