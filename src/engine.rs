@@ -626,6 +626,17 @@ fn analyzed(
     result
 }
 
+/// What a syn error says, with proc-macro2's opaque lexer error put in words.
+fn parse_message(e: &syn::Error) -> String {
+    let said = e.to_string();
+    if said == "cannot parse string into token stream" {
+        "cannot parse: unbalanced delimiter, unterminated string or comment, or invalid character"
+            .to_string()
+    } else {
+        format!("cannot parse: {said}")
+    }
+}
+
 fn parse_error(
     id: FileId,
     start: usize,
@@ -657,12 +668,9 @@ fn analyze_text(
     match parsed {
         Err(e) => {
             let loc = spans.span(e.span());
-            result.findings.push(parse_error(
-                id,
-                loc.start,
-                loc.end,
-                format!("cannot parse: {e}"),
-            ));
+            result
+                .findings
+                .push(parse_error(id, loc.start, loc.end, parse_message(&e)));
         }
         Ok(mut ast) if !opts.parse_only => {
             let (test_modules, imports) = times.time(Phase::Prepare, || {

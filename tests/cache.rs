@@ -32,6 +32,15 @@ fn leaklint(args: &[&str], cwd: &Path) -> Output {
     leaklint_with(args, cwd, None)
 }
 
+/// `check --format FORMAT --timings --cache-dir CACHE`: the hit and miss counts are on stderr.
+fn timed_check(format: &str, cache: &Path) -> Vec<String> {
+    ["check", "--format", format, "--timings", "--cache-dir"]
+        .iter()
+        .map(|a| a.to_string())
+        .chain([cache.display().to_string()])
+        .collect()
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -170,14 +179,8 @@ fn a_warm_run_prints_exactly_what_a_cold_run_prints() {
 fn an_edited_file_is_analysed_again() {
     let dir = demo_crate("edited");
     let cache = dir.join("cache");
-    let args = [
-        "check",
-        "--format",
-        "json",
-        "--timings",
-        "--cache-dir",
-        cache.to_str().unwrap(),
-    ];
+    let args = timed_check("json", &cache);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let first = leaklint(&args, &dir);
     assert!(rules_found(&first).contains(&"src/session.rs rc-cycle".to_string()));
 
@@ -368,14 +371,8 @@ fn an_editor_buffer_is_not_cached() {
 fn a_damaged_entry_is_a_miss() {
     let dir = demo_crate("damaged");
     let cache = dir.join("cache");
-    let args = [
-        "check",
-        "--format",
-        "concise",
-        "--timings",
-        "--cache-dir",
-        cache.to_str().unwrap(),
-    ];
+    let args = timed_check("concise", &cache);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let cold = leaklint(&args, &dir);
     let build = std::fs::read_dir(&cache)
         .unwrap()
