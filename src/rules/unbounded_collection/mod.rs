@@ -64,6 +64,7 @@ pub struct Tables {
     program_bounded_keys: Vec<String>,
     keyed_collections: Vec<String>,
     finite_keys: Vec<String>,
+    name_key_words: Vec<String>,
     weak: Vec<String>,
     freezing: Vec<String>,
     compile_time_crates: Vec<String>,
@@ -851,6 +852,19 @@ impl Rule for UnboundedCollection {
                 .filter(|r| cand.shape.kind != ShapeKind::JoinSet || r.event.finishes)
                 .collect();
             if grows.is_empty() {
+                continue;
+            }
+            // Keyed by names every time (`insert(tag.to_string(), ..)`, `entry(scope)`):
+            // one entry per name the program uses, not per request or connection.
+            if has(&self.tables.names.keyed, &cand.shape.name)
+                && grows.iter().all(|r| {
+                    r.event.key.as_deref().is_some_and(|k| {
+                        words(k)
+                            .last()
+                            .is_some_and(|w| has(&self.tables.name_key_words, w))
+                    })
+                })
+            {
                 continue;
             }
             let all: Vec<&Resolved<'_>> = events

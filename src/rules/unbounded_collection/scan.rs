@@ -65,6 +65,10 @@ pub struct Event {
     pub in_loop: bool,
     /// The (inline) module of the access, to resolve names in.
     pub module: Option<Vec<String>>,
+    /// For a keyed insert (`insert(k, ..)`, `entry(k)`): the name the key is
+    /// spelled with (`tag` of `tag.to_string()`, `fq_name` of `desc.fq_name.clone()`).
+    #[serde(default)]
+    pub key: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -536,7 +540,26 @@ impl<'a> Scanner<'a> {
             finishes,
             in_loop: !scope.loop_stack.is_empty(),
             module: Some(self.module.clone()),
+            key: None,
         });
+    }
+
+    /// Records growth with the key it is keyed by, when the key is spelled as a name.
+    fn record_keyed(
+        &mut self,
+        a: Access,
+        verb: &'static str,
+        location: Location,
+        finishes: bool,
+        key: Option<&syn::Expr>,
+    ) {
+        let before = self.out.events.len();
+        self.record(a, EventKind::Grow, verb, location, finishes);
+        if self.out.events.len() > before
+            && let Some(event) = self.out.events.last_mut()
+        {
+            event.key = key.and_then(key_name);
+        }
     }
 
     /// An expression handed to someone else (an argument, a return value).
@@ -1238,7 +1261,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                 if Self::has(&t.entry_methods, &r.method.to_string()) {
                     self.chained_entries.insert(self.spans.loc(r).end);
                     if let Some(a) = self.access(&r.receiver) {
-                        self.record(a, EventKind::Grow, "inserted", loc, false);
+                        self.record_keyed(a, "inserted", loc, false, r.args.first());
                     }
                     break;
                 }
@@ -1251,7 +1274,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                 self.record(a, EventKind::Escape, "", loc, false);
             } else if Self::has(&t.grow_methods, &name) || with_owned {
                 let finishes = !m.args.first().is_some_and(endless_task);
-                self.record(a, EventKind::Grow, verb_of(&name), loc, finishes);
+                self.record_keyed(a, verb_of(&name), loc, finishes, m.args.first());
             } else if Self::has(&t.shrink_methods, &name)
                 || t.shrink_prefixes
                     .iter()
@@ -1407,5 +1430,22 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
 
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
         self.push_loop(LoopKind::Finite, f, |s| visit::visit_expr_for_loop(s, f));
+    }
+}
+
+/// The name a key expression is spelled with, through clones and conversions:
+/// `tag.to_string()` → `tag`, `&desc.fq_name` → `fq_name`, `scope.clone()` → `scope`.
+fn key_name(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => Some(n.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        syn::Expr::MethodCall(m) if m.args.is_empty() => key_name(&m.receiver),
+        syn::Expr::Reference(r) => key_name(&r.expr),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => key_name(&u.expr),
+        syn::Expr::Paren(p) => key_name(&p.expr),
+        _ => None,
     }
 }
