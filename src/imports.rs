@@ -91,7 +91,8 @@ impl Imports {
             }
         }
         for candidate in candidates {
-            let joined = canonical(&candidate.join("::"), reexports);
+            let written = candidate.join("::");
+            let joined = canonical(&written, reexports);
             if let Some(hit) = table
                 .iter()
                 .find(|entry| canonical(entry, reexports) == joined)
@@ -104,17 +105,19 @@ impl Imports {
 }
 
 /// Applies the longest matching re-export prefix.
-fn canonical(path: &str, reexports: &[(String, String)]) -> String {
+fn canonical<'p>(path: &'p str, reexports: &[(String, String)]) -> std::borrow::Cow<'p, str> {
     let mut best: Option<&(String, String)> = None;
     for pair in reexports {
-        let matches = path == pair.0 || path.starts_with(&format!("{}::", pair.0));
+        let matches = path
+            .strip_prefix(pair.0.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"));
         if matches && best.is_none_or(|b| b.0.len() < pair.0.len()) {
             best = Some(pair);
         }
     }
     match best {
-        Some((from, to)) => format!("{to}{}", &path[from.len()..]),
-        None => path.to_string(),
+        Some((from, to)) => format!("{to}{}", &path[from.len()..]).into(),
+        None => path.into(),
     }
 }
 

@@ -72,6 +72,70 @@ mod tests {
         assert_eq!((p.line, p.column, p.offset), (2, 2, 5));
     }
 
+    /// `FileSpans::loc`'s shortcut must give exactly the range syn's `Spanned`
+    /// gives, for every node type it handles.
+    #[test]
+    fn node_ends_match_spanned() {
+        use syn::spanned::Spanned;
+        use syn::visit::Visit;
+        struct Check(FileSpans, usize);
+        impl Check {
+            fn same<T: Spanned + 'static>(&mut self, node: &T) {
+                assert_eq!(self.0.loc(node), self.0.span(node.span()));
+                self.1 += usize::from(super::ends(node).is_some());
+            }
+        }
+        impl<'a> Visit<'a> for Check {
+            fn visit_expr(&mut self, e: &'a syn::Expr) {
+                self.same(e);
+                syn::visit::visit_expr(self, e);
+            }
+            fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+                self.same(m);
+                syn::visit::visit_expr_method_call(self, m);
+            }
+            fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
+                self.same(c);
+                syn::visit::visit_expr_call(self, c);
+            }
+            fn visit_expr_closure(&mut self, c: &'a syn::ExprClosure) {
+                self.same(c);
+                syn::visit::visit_expr_closure(self, c);
+            }
+            fn visit_local(&mut self, l: &'a syn::Local) {
+                self.same(l);
+                syn::visit::visit_local(self, l);
+            }
+            fn visit_ident(&mut self, i: &'a proc_macro2::Ident) {
+                self.same(i);
+            }
+        }
+        let code = r#"
+            fn f(x: &mut S) -> Option<u8> {
+                let a = ::std::mem::take(&mut x.items).len();
+                let b: Vec<u8> = (0..3).map(|i| i * 2).collect::<Vec<_>>();
+                #[allow(unused)]
+                let c = x.0.await?[1];
+                let d = move || async move { !x.ready() && -1 < 2 };
+                let e = static || {};
+                let g = async || x.f.g(1, "s", [1, 2], (3, 4), S { a: 1 });
+                let h = Vec::<u8>::new;
+                let i = <S as T>::f(unsafe { p() }, loop { break 1 }, 'l: { 1 });
+                let j = for<'a> |y: &'a u8| -> u8 { *y };
+                let k = format!("{}", 1) + vec![1][0] + m! { x };
+                #[cfg(x)] x.call();
+                let l = f(#[attr] g(), (x).y, &*z as u8, -x.0);
+                let Some(m) = x.get() else { return None };
+                x.inner.lock().unwrap().entry(k).or_insert_with(Vec::new).push(1);
+                Some(1u8)
+            }
+        "#;
+        let file: syn::File = syn::parse_str(code).unwrap();
+        let mut check = Check(FileSpans { file: 0, base: 0 }, 0);
+        check.visit_file(&file);
+        assert!(check.1 > 100, "the shortcut was taken {} times", check.1);
+    }
+
     #[test]
     fn shebang_and_bom_are_skipped() {
         let text = "\u{feff}#!/usr/bin/env run\nfn main() {}";
@@ -91,8 +155,15 @@ pub struct FileSpans {
 }
 
 impl FileSpans {
-    pub fn loc(&self, node: &impl syn::spanned::Spanned) -> crate::diagnostic::Location {
-        self.span(node.span())
+    /// The node's range, as syn's `Spanned` gives it. `Spanned` prints the whole
+    /// node back into tokens to find its first and last token, which costs as
+    /// much as the node is big (and a method chain asks at every link), so the
+    /// node types rules ask about most find their ends directly ([`ends`]).
+    pub fn loc<T: syn::spanned::Spanned + 'static>(&self, node: &T) -> crate::diagnostic::Location {
+        match ends(node) {
+            Some((first, last)) => self.span(first.join(last).unwrap_or(first)),
+            None => self.span(node.span()),
+        }
     }
 
     pub fn span(&self, span: proc_macro2::Span) -> crate::diagnostic::Location {
@@ -102,5 +173,137 @@ impl FileSpans {
             start: self.base + range.start,
             end: self.base + range.end,
         }
+    }
+}
+
+/// The spans of a node's first and last token, as syn would print them (a
+/// delimited group is one token spanning its delimiters), for the node types
+/// where that can be read off the syntax tree; `None` for the rest.
+fn ends<T: 'static>(node: &T) -> Option<(Span, Span)> {
+    let any = node as &dyn std::any::Any;
+    if let Some(e) = any.downcast_ref::<syn::Expr>() {
+        Some((expr_first(e)?, expr_last(e)?))
+    } else if let Some(m) = any.downcast_ref::<syn::ExprMethodCall>() {
+        if !m.attrs.is_empty() {
+            return None;
+        }
+        Some((expr_first(&m.receiver)?, m.paren_token.span.join()))
+    } else if let Some(c) = any.downcast_ref::<syn::ExprCall>() {
+        if !c.attrs.is_empty() {
+            return None;
+        }
+        Some((expr_first(&c.func)?, c.paren_token.span.join()))
+    } else if let Some(c) = any.downcast_ref::<syn::ExprClosure>() {
+        Some((closure_first(c)?, expr_last(&c.body)?))
+    } else if let Some(l) = any.downcast_ref::<syn::Local>() {
+        if !l.attrs.is_empty() {
+            return None;
+        }
+        Some((l.let_token.span, l.semi_token.spans[0]))
+    } else {
+        any.downcast_ref::<proc_macro2::Ident>()
+            .map(|i| (i.span(), i.span()))
+    }
+}
+
+use proc_macro2::Span;
+use syn::Expr;
+
+fn path_first(p: &syn::Path) -> Option<Span> {
+    match &p.leading_colon {
+        Some(c) => Some(c.spans[0]),
+        None => p.segments.first().map(|s| s.ident.span()),
+    }
+}
+
+fn path_last(p: &syn::Path) -> Option<Span> {
+    let seg = p.segments.last()?;
+    match &seg.arguments {
+        syn::PathArguments::None => Some(seg.ident.span()),
+        syn::PathArguments::AngleBracketed(a) => Some(a.gt_token.span),
+        syn::PathArguments::Parenthesized(_) => None,
+    }
+}
+
+fn delimiter(d: &syn::MacroDelimiter) -> Span {
+    match d {
+        syn::MacroDelimiter::Paren(p) => p.span.join(),
+        syn::MacroDelimiter::Brace(b) => b.span.join(),
+        syn::MacroDelimiter::Bracket(b) => b.span.join(),
+    }
+}
+
+fn closure_first(c: &syn::ExprClosure) -> Option<Span> {
+    if !c.attrs.is_empty() || c.lifetimes.is_some() {
+        return None;
+    }
+    Some(if let Some(t) = &c.constness {
+        t.span
+    } else if let Some(t) = &c.movability {
+        t.span
+    } else if let Some(t) = &c.asyncness {
+        t.span
+    } else if let Some(t) = &c.capture {
+        t.span
+    } else {
+        c.or1_token.spans[0]
+    })
+}
+
+/// The first token of an expression without outer attributes; `None` where it
+/// would take more than a look.
+fn expr_first(e: &Expr) -> Option<Span> {
+    match e {
+        Expr::MethodCall(m) if m.attrs.is_empty() => expr_first(&m.receiver),
+        Expr::Call(c) if c.attrs.is_empty() => expr_first(&c.func),
+        Expr::Field(f) if f.attrs.is_empty() => expr_first(&f.base),
+        Expr::Await(a) if a.attrs.is_empty() => expr_first(&a.base),
+        Expr::Try(t) if t.attrs.is_empty() => expr_first(&t.expr),
+        Expr::Index(i) if i.attrs.is_empty() => expr_first(&i.expr),
+        Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => path_first(&p.path),
+        Expr::Lit(l) if l.attrs.is_empty() => Some(l.lit.span()),
+        Expr::Paren(p) if p.attrs.is_empty() => Some(p.paren_token.span.join()),
+        Expr::Tuple(t) if t.attrs.is_empty() => Some(t.paren_token.span.join()),
+        Expr::Array(a) if a.attrs.is_empty() => Some(a.bracket_token.span.join()),
+        Expr::Reference(r) if r.attrs.is_empty() => Some(r.and_token.span),
+        Expr::Macro(m) if m.attrs.is_empty() => path_first(&m.mac.path),
+        Expr::Closure(c) => closure_first(c),
+        Expr::Unary(u) if u.attrs.is_empty() => Some(match u.op {
+            syn::UnOp::Deref(t) => t.spans[0],
+            syn::UnOp::Not(t) => t.spans[0],
+            syn::UnOp::Neg(t) => t.spans[0],
+            _ => return None,
+        }),
+        _ => None,
+    }
+}
+
+/// The last token of an expression; `None` where it would take more than a look.
+fn expr_last(e: &Expr) -> Option<Span> {
+    match e {
+        Expr::MethodCall(m) => Some(m.paren_token.span.join()),
+        Expr::Call(c) => Some(c.paren_token.span.join()),
+        Expr::Field(f) => Some(match &f.member {
+            syn::Member::Named(i) => i.span(),
+            syn::Member::Unnamed(i) => i.span,
+        }),
+        Expr::Await(a) => Some(a.await_token.span),
+        Expr::Try(t) => Some(t.question_token.spans[0]),
+        Expr::Index(i) => Some(i.bracket_token.span.join()),
+        Expr::Path(p) if p.qself.is_none() => path_last(&p.path),
+        Expr::Lit(l) => Some(l.lit.span()),
+        Expr::Paren(p) => Some(p.paren_token.span.join()),
+        Expr::Tuple(t) => Some(t.paren_token.span.join()),
+        Expr::Array(a) => Some(a.bracket_token.span.join()),
+        Expr::Struct(s) => Some(s.brace_token.span.join()),
+        Expr::Block(b) => Some(b.block.brace_token.span.join()),
+        Expr::Async(b) => Some(b.block.brace_token.span.join()),
+        Expr::Unsafe(b) => Some(b.block.brace_token.span.join()),
+        Expr::Loop(b) => Some(b.body.brace_token.span.join()),
+        Expr::Macro(m) => Some(delimiter(&m.mac.delimiter)),
+        Expr::Reference(r) => expr_last(&r.expr),
+        Expr::Unary(u) => expr_last(&u.expr),
+        Expr::Closure(c) => expr_last(&c.body),
+        _ => None,
     }
 }

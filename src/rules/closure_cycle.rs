@@ -493,11 +493,15 @@ fn pat_names(p: &Pat, out: &mut Vec<(String, Location)>, cx: &FileCtx<'_>) {
 }
 
 impl FnWalker<'_, '_> {
-    fn loc(&self, node: &impl Spanned) -> Location {
+    fn loc(&self, node: &(impl Spanned + 'static)) -> Location {
         self.cx.spans.loc(node)
     }
 
-    fn span_range(&self, from: &impl Spanned, to: &impl Spanned) -> Location {
+    fn span_range(
+        &self,
+        from: &(impl Spanned + 'static),
+        to: &(impl Spanned + 'static),
+    ) -> Location {
         let a = self.loc(from);
         let b = self.loc(to);
         Location {

@@ -912,7 +912,12 @@ impl<'a> Scanner<'a> {
         f.ctor || (f.builder && !f.bounded)
     }
 
-    fn push_loop(&mut self, kind: LoopKind, node: &impl Spanned, body: impl FnOnce(&mut Self)) {
+    fn push_loop(
+        &mut self,
+        kind: LoopKind,
+        node: &(impl Spanned + 'static),
+        body: impl FnOnce(&mut Self),
+    ) {
         let loc = self.spans.loc(node);
         if let Some(scope) = self.scope.as_mut() {
             scope.loops.push(LoopInfo {
