@@ -165,6 +165,8 @@ pub struct TypeDecl {
     pub generics: Vec<String>,
     pub fields: Vec<FieldDecl>,
     pub location: Location,
+    /// Declared `pub` (not `pub(crate)` or private): code outside the crate can hold it.
+    pub public: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -309,6 +311,7 @@ impl<'ast> Visit<'ast> for ItemExtractor<'_> {
             generics: generic_names(&s.generics),
             fields,
             location: self.spans.loc(&s.ident),
+            public: matches!(s.vis, syn::Visibility::Public(_)),
         });
         syn::visit::visit_item_struct(self, s);
     }
@@ -326,6 +329,7 @@ impl<'ast> Visit<'ast> for ItemExtractor<'_> {
             generics: generic_names(&e.generics),
             fields,
             location: self.spans.loc(&e.ident),
+            public: matches!(e.vis, syn::Visibility::Public(_)),
         });
         syn::visit::visit_item_enum(self, e);
     }
@@ -339,6 +343,7 @@ impl<'ast> Visit<'ast> for ItemExtractor<'_> {
             generics: generic_names(&u.generics),
             fields,
             location: self.spans.loc(&u.ident),
+            public: matches!(u.vis, syn::Visibility::Public(_)),
         });
         syn::visit::visit_item_union(self, u);
     }

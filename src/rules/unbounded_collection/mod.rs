@@ -687,6 +687,28 @@ impl Rule for UnboundedCollection {
             .flat_map(|(_, s)| s.unbounded_inits.iter().map(String::as_str))
             .collect();
 
+        // Types a value of which can be kept beyond a call: named in a field, a
+        // static, an alias or a return type somewhere in the crate.
+        let mut kept: Vec<String> = Vec::new();
+        for t in &cx.index.types {
+            t.fields
+                .iter()
+                .for_each(|f| scan::type_names(&f.ty, &mut kept));
+        }
+        for f in &cx.files {
+            f.items
+                .aliases
+                .iter()
+                .for_each(|a| scan::type_names(&a.ty, &mut kept));
+        }
+        for (_, s) in &scans {
+            s.statics
+                .iter()
+                .for_each(|d| scan::type_names(&d.ty, &mut kept));
+            kept.extend(s.returned.iter().cloned());
+        }
+        let kept: HashSet<&str> = kept.iter().map(String::as_str).collect();
+
         let mut candidates: Vec<Candidate<'_>> = Vec::new();
         for (ti, t) in cx.index.types.iter().enumerate() {
             if t.kind != TypeKind::Struct {
@@ -930,6 +952,20 @@ impl Rule for UnboundedCollection {
                 Some(format!(
                     "`{o}` is shared and mutable (held behind a lock or cell in an `Arc`/`Rc` or a static)"
                 ))
+            } else if cand.owner_index.is_some_and(|o| {
+                let t = &cx.index.types[o];
+                !t.public && !kept.contains(t.name.as_str())
+            }) {
+                // A private type no field, static or return type names lives in
+                // locals only: whatever its name says, it dies with the call.
+                None
+            } else if grows
+                .iter()
+                .all(|r| has(&self.tables.grow_methods, &fn_info(r).name))
+            {
+                // Grown only by its own `insert`/`push`: the type is a collection,
+                // and whoever holds it decides how long it lives.
+                None
             } else {
                 let mut names = vec![cand.name.as_str()];
                 names.extend(cand.owner);

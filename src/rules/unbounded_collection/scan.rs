@@ -97,6 +97,9 @@ pub struct FileScan {
     pub held: Vec<(String, bool)>,
     /// Fields initialised with an unbounded cache constructor.
     pub unbounded_inits: Vec<String>,
+    /// Last names of the types a function signature returns (`-> Option<Seen>`
+    /// gives `Option` and `Seen`): a value of those can outlive the call.
+    pub returned: Vec<String>,
     /// The file uses a compile-time crate (`proc_macro`, `syn`): it runs inside a compiler.
     pub compile_time: bool,
     pub findings: Vec<Finding>,
@@ -601,6 +604,9 @@ impl<'a> Scanner<'a> {
     ) {
         let id = self.out.fns.len();
         self.out.fns.push(FnInfo { name, initialises });
+        if let syn::ReturnType::Type(_, ty) = &sig.output {
+            type_names(&Ty::from_syn(ty, self.imports), &mut self.out.returned);
+        }
         let wrappers = &self.tables.names.param_wrappers;
         let mut scope = FnScope {
             id,
@@ -1452,5 +1458,18 @@ fn key_name(e: &syn::Expr) -> Option<String> {
         syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => key_name(&u.expr),
         syn::Expr::Paren(p) => key_name(&p.expr),
         _ => None,
+    }
+}
+
+/// Every path's last name in a type, arguments included.
+pub fn type_names(ty: &Ty, out: &mut Vec<String>) {
+    match ty {
+        Ty::Path { path, args } => {
+            out.extend(path.last().cloned());
+            args.iter().for_each(|a| type_names(a, out));
+        }
+        Ty::Tuple(items) | Ty::Dyn(items) => items.iter().for_each(|a| type_names(a, out)),
+        Ty::Array(inner) | Ty::Ptr(inner) | Ty::Ref { inner, .. } => type_names(inner, out),
+        Ty::Other => {}
     }
 }
