@@ -257,8 +257,9 @@ impl ClosureCycle {
 
     fn is_gtk_path(&self, segments: &[String]) -> bool {
         self.tables.gtk_crates.iter().any(|c| {
-            let krate: Vec<&str> = c.split("::").collect();
-            segments.len() >= krate.len() && segments.iter().zip(&krate).all(|(a, b)| a == b)
+            let mut written = segments.iter();
+            c.split("::")
+                .all(|part| written.next().is_some_and(|s| s == part))
         })
     }
 }
@@ -472,22 +473,22 @@ fn single_name(e: &Expr) -> Option<String> {
     }
 }
 
-fn pat_names(p: &Pat, out: &mut Vec<(String, Location)>, cx: &FileCtx<'_>) {
+fn pat_names(p: &Pat, out: &mut Vec<String>) {
     match p {
         Pat::Ident(i) => {
-            out.push((i.ident.to_string(), cx.spans.loc(&i.ident)));
+            out.push(i.ident.to_string());
             if let Some((_, sub)) = &i.subpat {
-                pat_names(sub, out, cx);
+                pat_names(sub, out);
             }
         }
-        Pat::Type(t) => pat_names(&t.pat, out, cx),
-        Pat::Reference(r) => pat_names(&r.pat, out, cx),
-        Pat::Paren(p) => pat_names(&p.pat, out, cx),
-        Pat::Tuple(t) => t.elems.iter().for_each(|p| pat_names(p, out, cx)),
-        Pat::TupleStruct(t) => t.elems.iter().for_each(|p| pat_names(p, out, cx)),
-        Pat::Slice(s) => s.elems.iter().for_each(|p| pat_names(p, out, cx)),
-        Pat::Or(o) => o.cases.iter().for_each(|p| pat_names(p, out, cx)),
-        Pat::Struct(s) => s.fields.iter().for_each(|f| pat_names(&f.pat, out, cx)),
+        Pat::Type(t) => pat_names(&t.pat, out),
+        Pat::Reference(r) => pat_names(&r.pat, out),
+        Pat::Paren(p) => pat_names(&p.pat, out),
+        Pat::Tuple(t) => t.elems.iter().for_each(|p| pat_names(p, out)),
+        Pat::TupleStruct(t) => t.elems.iter().for_each(|p| pat_names(p, out)),
+        Pat::Slice(s) => s.elems.iter().for_each(|p| pat_names(p, out)),
+        Pat::Or(o) => o.cases.iter().for_each(|p| pat_names(p, out)),
+        Pat::Struct(s) => s.fields.iter().for_each(|f| pat_names(&f.pat, out)),
         _ => {}
     }
 }
@@ -681,8 +682,8 @@ impl FnWalker<'_, '_> {
                 syn::FnArg::Typed(t) => {
                     let known = self.type_kind(&t.ty);
                     let mut names = Vec::new();
-                    pat_names(&t.pat, &mut names, self.cx);
-                    for (name, _) in names {
+                    pat_names(&t.pat, &mut names);
+                    for name in names {
                         let b = match (known, &*t.pat) {
                             (Some((kind, owned)), Pat::Ident(_)) => Binding {
                                 obj: Some(self.new_obj(kind)),
@@ -1118,7 +1119,7 @@ impl FnWalker<'_, '_> {
             }
         }
         let mut names = Vec::new();
-        pat_names(&l.pat, &mut names, self.cx);
+        pat_names(&l.pat, &mut names);
         let single = match &l.pat {
             Pat::Ident(i) if i.subpat.is_none() => Some((i.ident.to_string(), None)),
             Pat::Type(t) => match &*t.pat {
@@ -1128,7 +1129,7 @@ impl FnWalker<'_, '_> {
             _ => None,
         };
         let Some((name, ty)) = single else {
-            for (n, _) in names {
+            for n in names {
                 self.bind(n, Binding::default());
             }
             return;
@@ -1208,8 +1209,8 @@ impl FnWalker<'_, '_> {
 
     fn bind_pat_unknown(&mut self, p: &Pat) {
         let mut names = Vec::new();
-        pat_names(p, &mut names, self.cx);
-        for (n, _) in names {
+        pat_names(p, &mut names);
+        for n in names {
             self.bind(n, Binding::default());
         }
     }

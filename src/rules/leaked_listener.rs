@@ -1241,22 +1241,31 @@ impl FileWalker<'_> {
 
     /// A parameter (or a generic bound of one) names a callback-like type.
     fn takes_callback(&self, sig: &syn::Signature) -> bool {
-        use quote::ToTokens;
-        fn idents(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
-            for t in tokens {
-                match t {
-                    proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
-                    proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
-                    _ => {}
+        /// Every name in the parameters, generics and where clause (macro
+        /// arguments included), read off the tree rather than printed.
+        struct Names(Vec<String>);
+        impl<'a> Visit<'a> for Names {
+            fn visit_ident(&mut self, i: &'a proc_macro2::Ident) {
+                self.0.push(i.to_string());
+            }
+            fn visit_macro(&mut self, m: &'a syn::Macro) {
+                fn idents(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
+                    for t in tokens {
+                        match t {
+                            proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+                            proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
+                            _ => {}
+                        }
+                    }
                 }
+                syn::visit::visit_macro(self, m);
+                idents(m.tokens.clone(), &mut self.0);
             }
         }
-        let mut names = Vec::new();
-        idents(sig.inputs.to_token_stream(), &mut names);
-        idents(sig.generics.to_token_stream(), &mut names);
-        if let Some(w) = &sig.generics.where_clause {
-            idents(w.to_token_stream(), &mut names);
-        }
+        let mut walk = Names(Vec::new());
+        sig.inputs.iter().for_each(|i| walk.visit_fn_arg(i));
+        walk.visit_generics(&sig.generics);
+        let names = walk.0;
         let t = self.t();
         names.iter().any(|n| {
             contains(&t.fn_traits, n)
