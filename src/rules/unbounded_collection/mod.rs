@@ -500,7 +500,12 @@ fn held_in(ty: &Ty, n: &Names, out: &mut Vec<(Vec<String>, bool)>) {
     }
 }
 
-fn long_lived_types(cx: &CrateCtx<'_>, scans: &[(usize, &FileScan)], tables: &Tables) -> LongLived {
+fn long_lived_types(
+    cx: &CrateCtx<'_>,
+    scans: &[(usize, &FileScan)],
+    tables: &Tables,
+    replaced: &HashSet<(usize, &str)>,
+) -> LongLived {
     let n = &tables.names;
     let index = cx.index;
     let mut ll = LongLived {
@@ -539,7 +544,12 @@ fn long_lived_types(cx: &CrateCtx<'_>, scans: &[(usize, &FileScan)], tables: &Ta
                 continue;
             }
             let owner_mutable = ll.mutable.contains(&i);
-            for f in &t.fields {
+            // A value in a field that is replaced lives as long as one value.
+            for f in t
+                .fields
+                .iter()
+                .filter(|f| !replaced.contains(&(i, f.name.as_str())))
+            {
                 let mut out = Vec::new();
                 names_in(&f.ty, n, owner_mutable, &mut out);
                 for (path, mutable) in out {
@@ -681,7 +691,23 @@ impl Rule for UnboundedCollection {
             index: cx.index,
             statics,
         };
-        let held = long_lived_types(cx, &scans, &self.tables);
+        // Fields that get a new value (`=`, `take()`, `mem::replace`) or are
+        // emptied in order (`drain`, `pop*`, `clear`): what they held is dropped
+        // then, so it lives no longer than one value, or one pass through the
+        // queue. (Entries removed by key, like sessions, can live long.)
+        let mut replaced: HashSet<(usize, &str)> = HashSet::new();
+        for (file, s) in &scans {
+            let passing = |e: &&scan::Event| e.verb == scan::REPLACED || e.verb == scan::EMPTIED;
+            for e in s.events.iter().filter(passing) {
+                let module = e.module.as_deref().unwrap_or(cx.files[*file].module);
+                if let Some(Target::Field(Some(owner), _)) = c.resolve(&e.root, &e.fields, module)
+                    && let Some(field) = e.fields.last()
+                {
+                    replaced.insert((owner, field.as_str()));
+                }
+            }
+        }
+        let held = long_lived_types(cx, &scans, &self.tables, &replaced);
         let unbounded_inits: HashSet<&str> = scans
             .iter()
             .flat_map(|(_, s)| s.unbounded_inits.iter().map(String::as_str))

@@ -336,14 +336,24 @@ fn is_comparison(op: &syn::BinOp) -> bool {
 }
 
 /// Every verb an [`Event`] has: the facts cache reads them back as these.
-const VERBS: [&str; 6] = [
+const VERBS: [&str; 8] = [
     "",
+    REPLACED,
+    EMPTIED,
     "pushed",
     "extended",
     "appended",
     "spawned into",
     "inserted",
 ];
+
+/// The verb of a shrink that puts a new value in the place (`=`, `Option::take`,
+/// `mem::take`/`replace`/`swap`): what the place held before is dropped whole.
+pub const REPLACED: &str = "replaced";
+
+/// The verb of a shrink that empties a queue or buffer in order (`drain`,
+/// `pop*`, `clear`, `truncate`): what it held flows through.
+pub const EMPTIED: &str = "emptied";
 
 /// One of [`VERBS`]. An alias, so serde does not take `&'static str` for a
 /// string borrowed from the input.
@@ -1291,7 +1301,17 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                     .iter()
                     .any(|p| name.starts_with(p.as_str()))
             {
-                self.record(a, EventKind::Shrink, "", loc, false);
+                let verb = if name == "take" && m.args.is_empty() {
+                    REPLACED
+                } else if name.starts_with("drain")
+                    || name.starts_with("pop")
+                    || matches!(name.as_str(), "clear" | "truncate")
+                {
+                    EMPTIED
+                } else {
+                    ""
+                };
+                self.record(a, EventKind::Shrink, verb, loc, false);
             } else if Self::has(&t.with_methods, &name)
                 && let Some(syn::Expr::Closure(c)) = m.args.first()
                 && let Some(p) = c.inputs.first()
@@ -1331,7 +1351,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                         && let Some(a) = self.access(&r.expr)
                     {
                         let loc = self.spans.loc(c);
-                        self.record(a, EventKind::Shrink, "", loc, false);
+                        self.record(a, EventKind::Shrink, REPLACED, loc, false);
                     }
                 }
             } else if !is_macro_call(c) && segs.last().is_none_or(|l| l != "drop") {
@@ -1346,7 +1366,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
     fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
         if let Some(acc) = self.access(&a.left) {
             let loc = self.spans.loc(a);
-            self.record(acc, EventKind::Shrink, "", loc, false);
+            self.record(acc, EventKind::Shrink, REPLACED, loc, false);
         }
         if let syn::Expr::Field(f) = &*a.left
             && let syn::Member::Named(name) = &f.member
