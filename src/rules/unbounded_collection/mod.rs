@@ -964,7 +964,7 @@ impl Rule for UnboundedCollection {
                     cand.shape.name
                 ))
             } else if let Some(cell) = local_cell
-                && (cand.shape.shared_pointer
+                && ((cand.shape.shared_pointer && grows.iter().any(|r| r.event.through_clone))
                     || cand.owner_index.is_some_and(|o| held.shared.contains(&o)))
             {
                 Some(format!(
