@@ -489,15 +489,6 @@ impl<'ast> Visit<'ast> for LocalsCollector<'_, 'ast> {
     /// A name inside an unexpanded macro (`view! { .. h.remove() .. }`) is a use we cannot
     /// read: count it as one that may remove or keep the value.
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        fn idents(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
-            for t in tokens {
-                match t {
-                    proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
-                    proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
-                    _ => {}
-                }
-            }
-        }
         let mut names = Vec::new();
         idents(mac.tokens.clone(), &mut names);
         for name in names {
@@ -1249,15 +1240,6 @@ impl FileWalker<'_> {
                 self.0.push(i.to_string());
             }
             fn visit_macro(&mut self, m: &'a syn::Macro) {
-                fn idents(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
-                    for t in tokens {
-                        match t {
-                            proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
-                            proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
-                            _ => {}
-                        }
-                    }
-                }
                 syn::visit::visit_macro(self, m);
                 idents(m.tokens.clone(), &mut self.0);
             }
@@ -1817,5 +1799,16 @@ impl LeakedListener {
         .help(format!(
             "keep the `Closure` (e.g. in a struct field) instead of forgetting it and call `{remove}` for {event} in `Drop`, or use `gloo_events::EventListener`, which removes itself when dropped"
         ))
+    }
+}
+
+/// Every identifier in a token stream, groups included (macro arguments we do not parse).
+fn idents(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
+    for t in tokens {
+        match t {
+            proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+            proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
+            _ => {}
+        }
     }
 }
