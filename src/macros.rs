@@ -62,14 +62,27 @@ pub fn is_select(m: &syn::ExprMatch) -> bool {
 
 fn has_marker(attrs: &[Attribute], name: &str) -> bool {
     attrs.iter().any(|a| {
-        let segs: Vec<_> = a
-            .path()
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
-        segs.len() == 2 && segs[0] == "leaklint" && segs[1] == name
+        let segs = &a.path().segments;
+        segs.len() == 2 && segs[0].ident == "leaklint" && segs[1].ident == name
     })
+}
+
+/// `#[leaklint::NAME]`, built directly (this runs for every expanded macro).
+fn marker(name: &str) -> Attribute {
+    let span = proc_macro2::Span::call_site();
+    let segments = ["leaklint", name]
+        .into_iter()
+        .map(|s| syn::PathSegment::from(proc_macro2::Ident::new(s, span)))
+        .collect();
+    Attribute {
+        pound_token: Default::default(),
+        style: syn::AttrStyle::Outer,
+        bracket_token: Default::default(),
+        meta: syn::Meta::Path(syn::Path {
+            leading_colon: None,
+            segments,
+        }),
+    }
 }
 
 struct MacroExpander;
@@ -123,7 +136,7 @@ fn expand_expr_macro(mac: &syn::Macro) -> Option<Expr> {
 /// `path(args..)` marked as an expanded macro; built directly, since these are
 /// the most common macros and a round trip through tokens would cost a re-parse.
 fn marked_call(mac: &syn::Macro, args: Vec<Expr>) -> Expr {
-    let marker: Attribute = parse_quote!(#[leaklint::macro_call]);
+    let marker = marker("macro_call");
     Expr::Call(syn::ExprCall {
         attrs: vec![marker],
         func: Box::new(Expr::Path(syn::ExprPath {
