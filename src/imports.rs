@@ -90,13 +90,26 @@ impl Imports {
                 candidates.push(c);
             }
         }
+        // Re-export pairs only swap path prefixes; unless one renames the item
+        // itself, an entry can match only a candidate with the same last name.
+        let last = |p: &'t str| p.rsplit("::").next();
+        let renames = reexports
+            .iter()
+            .any(|(from, to)| from.rsplit("::").next() != to.rsplit("::").next());
         for candidate in candidates {
+            let Some(name) = candidate.last() else {
+                continue;
+            };
+            let mut entries = table
+                .iter()
+                .filter(|e| renames || last(e) == Some(name.as_str()))
+                .peekable();
+            if entries.peek().is_none() {
+                continue;
+            }
             let written = candidate.join("::");
             let joined = canonical(&written, reexports);
-            if let Some(hit) = table
-                .iter()
-                .find(|entry| canonical(entry, reexports) == joined)
-            {
+            if let Some(hit) = entries.find(|entry| canonical(entry, reexports) == joined) {
                 return Some(hit);
             }
         }
