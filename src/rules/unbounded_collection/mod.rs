@@ -714,7 +714,8 @@ impl Rule for UnboundedCollection {
             .collect();
 
         // Types a value of which can be kept beyond a call: named in a field, a
-        // static, an alias or a return type somewhere in the crate.
+        // static, an alias or a return type somewhere in the crate, or
+        // implementing a trait someone else may hold it through.
         let mut kept: Vec<String> = Vec::new();
         for t in &cx.index.types {
             t.fields
@@ -732,6 +733,28 @@ impl Rule for UnboundedCollection {
                 .iter()
                 .for_each(|d| scan::type_names(&d.ty, &mut kept));
             kept.extend(s.returned.iter().cloned());
+        }
+        // A type that implements a trait can be handed to code that holds it
+        // (an actor system, an executor, a `Box<dyn Trait>`), unless the trait
+        // is one of std's value traits.
+        let value_traits = [
+            "Default",
+            "Debug",
+            "Clone",
+            "PartialEq",
+            "Eq",
+            "Hash",
+            "Drop",
+        ];
+        for f in &cx.files {
+            for i in &f.items.impls {
+                if i.trait_path
+                    .last()
+                    .is_some_and(|t| !value_traits.contains(&t.as_str()))
+                {
+                    kept.extend(i.self_ty.last().map(str::to_owned));
+                }
+            }
         }
         let kept: HashSet<&str> = kept.iter().map(String::as_str).collect();
 
