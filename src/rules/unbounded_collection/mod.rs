@@ -65,6 +65,7 @@ pub struct Tables {
     keyed_collections: Vec<String>,
     finite_keys: Vec<String>,
     name_key_words: Vec<String>,
+    value_traits: Vec<String>,
     weak: Vec<String>,
     freezing: Vec<String>,
     compile_time_crates: Vec<String>,
@@ -736,21 +737,12 @@ impl Rule for UnboundedCollection {
         }
         // A type that implements a trait can be handed to code that holds it
         // (an actor system, an executor, a `Box<dyn Trait>`), unless the trait
-        // is one of std's value traits.
-        let value_traits = [
-            "Default",
-            "Debug",
-            "Clone",
-            "PartialEq",
-            "Eq",
-            "Hash",
-            "Drop",
-        ];
+        // is a value trait (`value_traits`).
         for f in &cx.files {
             for i in &f.items.impls {
                 if i.trait_path
                     .last()
-                    .is_some_and(|t| !value_traits.contains(&t.as_str()))
+                    .is_some_and(|t| !has(&self.tables.value_traits, t))
                 {
                     kept.extend(i.self_ty.last().map(str::to_owned));
                 }
