@@ -70,6 +70,7 @@ pub struct Tables {
     freezing: Vec<String>,
     compile_time_crates: Vec<String>,
     shrink_prefixes: Vec<String>,
+    in_order_shrinks: Vec<String>,
     /// Last segments of the type tables, filled after loading.
     #[serde(skip)]
     names: Names,

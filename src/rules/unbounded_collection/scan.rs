@@ -1301,12 +1301,10 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                     .iter()
                     .any(|p| name.starts_with(p.as_str()))
             {
+                let first_word = name.split('_').next().unwrap_or_default();
                 let verb = if name == "take" && m.args.is_empty() {
                     REPLACED
-                } else if name.starts_with("drain")
-                    || name.starts_with("pop")
-                    || matches!(name.as_str(), "clear" | "truncate")
-                {
+                } else if Self::has(&t.in_order_shrinks, first_word) {
                     EMPTIED
                 } else {
                     ""
