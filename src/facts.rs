@@ -62,6 +62,17 @@ impl Ty {
         }
     }
 
+    /// Whether `f` holds for a path in the type, its arguments included (depth
+    /// first, stopping at the first that does).
+    pub fn any_path<F: FnMut(&[String]) -> bool>(&self, f: &mut F) -> bool {
+        match self {
+            Ty::Path { path, args } => f(path) || args.iter().any(|a| a.any_path(f)),
+            Ty::Tuple(items) | Ty::Dyn(items) => items.iter().any(|a| a.any_path(f)),
+            Ty::Array(t) | Ty::Ptr(t) | Ty::Ref { inner: t, .. } => t.any_path(f),
+            Ty::Other => false,
+        }
+    }
+
     pub fn args(&self) -> &[Ty] {
         match self {
             Ty::Path { args, .. } => args,

@@ -600,14 +600,7 @@ fn describe(events: &[&Resolved<'_>], fns: &dyn Fn(&Resolved<'_>) -> String) -> 
 }
 
 fn mentions(ty: &Ty, names: &[String]) -> bool {
-    match ty {
-        Ty::Path { path, args } => {
-            (path.len() == 1 && has(names, &path[0])) || args.iter().any(|a| mentions(a, names))
-        }
-        Ty::Tuple(items) | Ty::Dyn(items) => items.iter().any(|a| mentions(a, names)),
-        Ty::Array(t) | Ty::Ref { inner: t, .. } | Ty::Ptr(t) => mentions(t, names),
-        Ty::Other => false,
-    }
+    ty.any_path(&mut |p| p.len() == 1 && has(names, &p[0]))
 }
 
 const HELP: &str = "remove entries when they die (on a disconnect, a completion), bound it (`lru::LruCache`, `moka` with `max_capacity`), or evict on a length check";

@@ -1481,13 +1481,8 @@ fn key_name(e: &syn::Expr) -> Option<String> {
 
 /// Every path's last name in a type, arguments included.
 pub fn type_names(ty: &Ty, out: &mut Vec<String>) {
-    match ty {
-        Ty::Path { path, args } => {
-            out.extend(path.last().cloned());
-            args.iter().for_each(|a| type_names(a, out));
-        }
-        Ty::Tuple(items) | Ty::Dyn(items) => items.iter().for_each(|a| type_names(a, out)),
-        Ty::Array(inner) | Ty::Ptr(inner) | Ty::Ref { inner, .. } => type_names(inner, out),
-        Ty::Other => {}
-    }
+    ty.any_path(&mut |p| {
+        out.extend(p.last().cloned());
+        false
+    });
 }

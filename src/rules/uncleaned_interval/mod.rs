@@ -389,14 +389,5 @@ fn ty_is(ty: &Ty, types: &[String]) -> bool {
 
 /// Whether a type mentions any of `names` (by last segment) anywhere inside.
 fn ty_mentions(ty: &Ty, names: &[String]) -> bool {
-    match ty {
-        Ty::Path { path, args } => {
-            path.last().is_some_and(|l| names.contains(l))
-                || args.iter().any(|a| ty_mentions(a, names))
-        }
-        Ty::Tuple(items) | Ty::Dyn(items) => items.iter().any(|a| ty_mentions(a, names)),
-        Ty::Array(t) | Ty::Ptr(t) => ty_mentions(t, names),
-        Ty::Ref { inner, .. } => ty_mentions(inner, names),
-        Ty::Other => false,
-    }
+    ty.any_path(&mut |p| p.last().is_some_and(|l| names.contains(l)))
 }
