@@ -585,18 +585,20 @@ fn progress_line(
                 std::time::Duration::from_millis,
             );
         let mut shown = false;
+        // The count is drawn once more as the run stops, so a run that ends
+        // between two ticks after the delay still shows its last count.
         loop {
-            std::thread::park_timeout(std::time::Duration::from_millis(100));
-            if flag.load(Ordering::Relaxed) {
+            let stopping = flag.load(Ordering::Relaxed);
+            if started.elapsed() >= delay {
+                let total = progress.total.load(Ordering::Relaxed);
+                let done = progress.done.load(Ordering::Relaxed);
+                eprint!("\rleaklint: {done}/{total} files analyzed");
+                shown = true;
+            }
+            if stopping {
                 break;
             }
-            if started.elapsed() < delay {
-                continue;
-            }
-            let total = progress.total.load(Ordering::Relaxed);
-            let done = progress.done.load(Ordering::Relaxed);
-            eprint!("\rleaklint: {done}/{total} files analyzed");
-            shown = true;
+            std::thread::park_timeout(std::time::Duration::from_millis(100));
         }
         if shown {
             eprint!("\r\x1b[K");
