@@ -626,6 +626,27 @@ fn analyzed(
     result
 }
 
+/// The file's syntax tree. A full check parses it without what no rule reads
+/// ([`crate::skip`]); if that does not parse, the text as written is parsed, so
+/// errors are the text's own. The parse-only pass parses the text as written.
+fn parse_code(code: &str, opts: &Options) -> syn::Result<syn::File> {
+    if !opts.parse_only {
+        let lean = crate::skip::blank_doc_comments(code);
+        if let Ok(tokens) = lean.parse::<proc_macro2::TokenStream>() {
+            let tokens = if opts.include_tests {
+                tokens
+            } else {
+                crate::skip::empty_test_modules(tokens)
+            };
+            if let Ok(file) = syn::parse2::<syn::File>(tokens) {
+                return Ok(file);
+            }
+        }
+        proc_macro2::extra::invalidate_current_thread_spans();
+    }
+    syn::parse_str::<syn::File>(code)
+}
+
 /// What a syn error says, with proc-macro2's opaque lexer error put in words.
 fn parse_message(e: &syn::Error) -> String {
     let said = e.to_string();
@@ -664,7 +685,7 @@ fn analyze_text(
         file: id,
         base: input.base,
     };
-    let parsed = times.time(Phase::Parse, || syn::parse_str::<syn::File>(input.code));
+    let parsed = times.time(Phase::Parse, || parse_code(input.code, opts));
     match parsed {
         Err(e) => {
             let loc = spans.span(e.span());

@@ -21,6 +21,7 @@ pub mod merge;
 pub mod meta;
 pub mod render;
 pub mod rules;
+pub mod skip;
 pub mod source;
 pub mod suppress;
 pub mod testcode;

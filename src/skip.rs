@@ -1,0 +1,407 @@
+//! Parse only what can matter: before syn parses a file for a full check, the
+//! text that no rule or fact reads is left out, with every byte offset kept.
+//!
+//! - Doc comments (`///`, `//!`, `/** */`, `/*! */`) become spaces. The lexer
+//!   turns each into a `#[doc = ".."]` attribute that syn then parses, which is
+//!   about a tenth of the parse of published crates; no rule reads docs.
+//! - Without `--include-tests`, the body of an inline `#[cfg(test)] mod` is
+//!   emptied at the token level: the module is removed before rules run anyway
+//!   (`testcode`), and its span is kept for suppression comments inside it.
+//!
+//! If the shortened input does not parse, the engine parses the file as written,
+//! so a parse error is always reported as the full text gives it. What is left
+//! out is never checked for syntax: errors inside doc comments or skipped test
+//! modules are left to rustc.
+
+use std::borrow::Cow;
+
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+
+/// `code` with every doc comment blanked to spaces (line ends kept), or `code`
+/// itself when it has none or when the scan cannot be sure of what it read (an
+/// unterminated string or comment, a bare carriage return, which the lexer
+/// rejects inside doc comments): the parser then sees the text as written.
+pub fn blank_doc_comments(code: &str) -> Cow<'_, str> {
+    let b = code.as_bytes();
+    let mut docs: Vec<(usize, usize)> = Vec::new();
+    // Docs before the next token: kept as written when that token closes a
+    // group or the file ends (a doc comment documenting nothing is an error).
+    let mut committed = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let comment = c == b'/' && matches!(b.get(i + 1), Some(b'/') | Some(b'*'));
+        if !comment && !c.is_ascii_whitespace() {
+            if matches!(c, b'}' | b')' | b']') {
+                docs.truncate(committed);
+            }
+            committed = docs.len();
+        }
+        match c {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                let end = b[i..]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .map_or(b.len(), |n| i + n);
+                let doc = match b.get(i + 2) {
+                    Some(b'!') => true,
+                    Some(b'/') => b.get(i + 3) != Some(&b'/'),
+                    _ => false,
+                };
+                if doc {
+                    // Keep a CRLF's `\r`; a bare one inside is the lexer's error.
+                    let text_end = if end > i && b[end - 1] == b'\r' && end < b.len() {
+                        end - 1
+                    } else {
+                        end
+                    };
+                    if b[i..text_end].contains(&b'\r') {
+                        return Cow::Borrowed(code);
+                    }
+                    docs.push((i, text_end));
+                }
+                i = end;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let Some(end) = block_comment_end(b, i) else {
+                    return Cow::Borrowed(code);
+                };
+                let doc = match b.get(i + 2) {
+                    Some(b'!') => true,
+                    // `/**/` and `/***..` are plain comments.
+                    Some(b'*') => !matches!(b.get(i + 3), Some(b'*') | Some(b'/')),
+                    _ => false,
+                };
+                if doc {
+                    if b[i..end].contains(&b'\r') {
+                        return Cow::Borrowed(code);
+                    }
+                    docs.push((i, end));
+                }
+                i = end;
+            }
+            b'"' => match string_end(b, i + 1) {
+                Some(end) => i = end,
+                None => return Cow::Borrowed(code),
+            },
+            b'\'' => i = after_quote(b, i),
+            c if c.is_ascii_alphanumeric() || c == b'_' => {
+                let word = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                // `r"..."`, `br#"..."#`, `cr".."`; `r#ident` is a raw identifier.
+                let raw_prefix = matches!(&b[word..i], b"r" | b"br" | b"cr");
+                if raw_prefix && matches!(b.get(i), Some(b'"') | Some(b'#')) {
+                    match raw_string_end(b, i) {
+                        Some(end) => i = end,
+                        None if b.get(i) == Some(&b'#') => i += 1,
+                        None => return Cow::Borrowed(code),
+                    }
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    docs.truncate(committed);
+    if docs.is_empty() {
+        return Cow::Borrowed(code);
+    }
+    let mut out = b.to_vec();
+    for (start, end) in docs {
+        for c in &mut out[start..end] {
+            if *c != b'\n' && *c != b'\r' {
+                *c = b' ';
+            }
+        }
+    }
+    // Only whole comments were blanked, and a comment holds whole characters.
+    Cow::Owned(String::from_utf8(out).expect("blanking whole comments keeps UTF-8"))
+}
+
+/// The end of the (nested) block comment opened at `start`.
+fn block_comment_end(b: &[u8], start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = start;
+    while i + 1 < b.len() {
+        if b[i] == b'/' && b[i + 1] == b'*' {
+            depth += 1;
+            i += 2;
+        } else if b[i] == b'*' && b[i + 1] == b'/' {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return Some(i);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// The end of a string whose text starts at `i` (after its `"`).
+fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The end of a raw string whose hashes or quote start at `i` (after its `r`);
+/// `None` when no `"` follows the hashes.
+fn raw_string_end(b: &[u8], mut i: usize) -> Option<usize> {
+    let mut hashes = 0;
+    while b.get(i) == Some(&b'#') {
+        hashes += 1;
+        i += 1;
+    }
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    i += 1;
+    while i < b.len() {
+        if b[i] == b'"'
+            && b[i + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|&&c| c == b'#')
+                .count()
+                == hashes
+        {
+            return Some(i + 1 + hashes);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Past a `'` at `i`: a character literal (`'x'`, `'\''`, `'é'`) or a lifetime.
+fn after_quote(b: &[u8], i: usize) -> usize {
+    match b.get(i + 1) {
+        Some(b'\\') => {
+            let mut j = i + 3;
+            while j < b.len() && b[j] != b'\'' && b[j] != b'\n' {
+                j += 1;
+            }
+            j + 1
+        }
+        Some(&c) => {
+            let width = match c {
+                0xf0..=0xff => 4,
+                0xe0..=0xef => 3,
+                0xc0..=0xdf => 2,
+                _ => 1,
+            };
+            if b.get(i + 1 + width) == Some(&b'\'') {
+                i + 2 + width
+            } else {
+                i + 1
+            }
+        }
+        None => i + 1,
+    }
+}
+
+/// `tokens` with the body of every inline `#[cfg(test)] mod` emptied (its
+/// span kept), at the file level and inside other inline modules. A module
+/// body that declares modules is kept: `test_module_decls` reads those.
+pub fn empty_test_modules(tokens: TokenStream) -> TokenStream {
+    let mut out: Vec<TokenTree> = Vec::new();
+    let mut cfg_test = false;
+    let mut after_mod = 0u8;
+    let mut iter = tokens.into_iter().peekable();
+    while let Some(tt) = iter.next() {
+        match tt {
+            TokenTree::Punct(p) if p.as_char() == '#' => {
+                out.push(TokenTree::Punct(p));
+                if let Some(TokenTree::Group(g)) = iter.peek()
+                    && g.delimiter() == Delimiter::Bracket
+                {
+                    cfg_test |= is_cfg_test(&g.stream());
+                    out.push(iter.next().expect("peeked"));
+                }
+                continue;
+            }
+            TokenTree::Ident(ref i) if after_mod == 0 && i == "mod" => {
+                after_mod = 1;
+                out.push(tt);
+                continue;
+            }
+            TokenTree::Ident(_) if after_mod == 1 => {
+                after_mod = 2;
+                out.push(tt);
+                continue;
+            }
+            TokenTree::Group(g) if after_mod == 2 && g.delimiter() == Delimiter::Brace => {
+                let inner = g.stream();
+                let body = if cfg_test && !declares_modules(&inner) {
+                    TokenStream::new()
+                } else {
+                    empty_test_modules(inner)
+                };
+                let mut kept = Group::new(Delimiter::Brace, body);
+                kept.set_span(g.span());
+                out.push(TokenTree::Group(kept));
+            }
+            // Visibility (`pub`, `pub(crate)`) and other attributes before `mod`.
+            TokenTree::Ident(ref i) if after_mod == 0 && i == "pub" => {
+                out.push(tt);
+                if let Some(TokenTree::Group(g)) = iter.peek()
+                    && g.delimiter() == Delimiter::Parenthesis
+                {
+                    out.push(iter.next().expect("peeked"));
+                }
+                continue;
+            }
+            other => out.push(other),
+        }
+        cfg_test = false;
+        after_mod = 0;
+    }
+    out.into_iter().collect()
+}
+
+/// `cfg(test)`, exactly (the inside of `#[..]`).
+fn is_cfg_test(attr: &TokenStream) -> bool {
+    let mut it = attr.clone().into_iter();
+    let (Some(TokenTree::Ident(cfg)), Some(TokenTree::Group(args)), None) =
+        (it.next(), it.next(), it.next())
+    else {
+        return false;
+    };
+    if cfg != "cfg" || args.delimiter() != Delimiter::Parenthesis {
+        return false;
+    }
+    let mut args = args.stream().into_iter();
+    matches!((args.next(), args.next()), (Some(TokenTree::Ident(t)), None) if t == "test")
+}
+
+fn declares_modules(tokens: &TokenStream) -> bool {
+    tokens
+        .clone()
+        .into_iter()
+        .any(|tt| matches!(tt, TokenTree::Ident(i) if i == "mod"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blanked(code: &str) -> String {
+        blank_doc_comments(code).into_owned()
+    }
+
+    #[test]
+    fn doc_comments_become_spaces_and_offsets_stay() {
+        let code = "/// a doc\n//! inner\nfn f() {} /** block */ /*! inner */ fn g() {}\n";
+        let out = blanked(code);
+        assert_eq!(out.len(), code.len());
+        let spaces = |n| " ".repeat(n);
+        let want = format!(
+            "{}\n{}\nfn f() {{}} {} {} fn g() {{}}\n",
+            spaces(9),
+            spaces(9),
+            spaces(12),
+            spaces(12)
+        );
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn plain_comments_and_strings_stay() {
+        for code in [
+            "//// four slashes\n/**/ /*** three */ // plain\n",
+            "let s = \"/// not a doc\"; let r = r#\"//! nor \"this\"\"#;\n",
+            "let b = br\"/// raw bytes\"; let c = '\"'; let l: &'a str = \"x\";\n",
+            "let e = '\\''; let q = \"\\\"/// still a string\";\n",
+            "/* outer /* nested /// */ still comment */ fn f() {}\n",
+            "let r#type = 1; let s = \"x\"; // /// in a plain comment\n",
+        ] {
+            assert_eq!(blanked(code), code, "changed: {code}");
+        }
+    }
+
+    #[test]
+    fn crlf_docs_keep_line_ends_and_bare_cr_or_unterminated_text_is_left_alone() {
+        assert_eq!(
+            blanked("/// doc\r\nfn f() {}\r\n"),
+            "       \r\nfn f() {}\r\n"
+        );
+        for code in [
+            "/// bare\rcr\nfn f() {}\n",
+            "/// doc\nlet s = \"open\n",
+            "/** open\n",
+        ] {
+            assert_eq!(blanked(code), code);
+        }
+    }
+
+    #[test]
+    fn docs_that_document_nothing_stay_for_the_parser_to_reject() {
+        for code in [
+            "/// only a doc\n",
+            "fn f() {\n    /// trailing\n}\n",
+            "struct S(u8 /** x */);\n",
+        ] {
+            assert_eq!(blanked(code), code);
+        }
+        assert_eq!(
+            blanked("/// a\nfn f() {}\n/// b\n"),
+            "     \nfn f() {}\n/// b\n"
+        );
+    }
+
+    #[test]
+    fn blanked_files_parse_to_the_same_items() {
+        let code = "//! x\n/// doc\npub struct S;\nimpl S {\n    /// m\n    fn m(&self) -> &'static str { \"/// s\" }\n}\n";
+        let out = blanked(code);
+        let a = syn::parse_file(code).unwrap();
+        let b = syn::parse_file(&out).unwrap();
+        assert_eq!(a.items.len(), b.items.len());
+        assert!(out.contains("\"/// s\""));
+    }
+
+    fn emptied(code: &str) -> String {
+        let tokens: TokenStream = code.parse().unwrap();
+        empty_test_modules(tokens).to_string()
+    }
+
+    #[test]
+    fn cfg_test_modules_are_emptied_others_kept() {
+        let out = emptied(
+            "#[cfg(test)] mod tests { fn t() {} } mod m { #[cfg(test)] #[allow(x)] pub(crate) mod t { fn u() {} } fn k() {} } #[cfg(not(test))] mod n { fn v() {} }",
+        );
+        assert!(!out.contains("fn t"), "{out}");
+        assert!(!out.contains("fn u"), "{out}");
+        assert!(out.contains("fn k"), "{out}");
+        assert!(out.contains("fn v"), "{out}");
+        assert!(out.contains("mod tests { }"), "{out}");
+    }
+
+    #[test]
+    fn test_modules_that_declare_modules_and_out_of_line_ones_are_kept() {
+        let out = emptied(
+            "#[cfg(test)] mod tests { mod helpers; fn t() {} } #[cfg(test)] mod x; fn f() {}",
+        );
+        assert!(out.contains("fn t"), "{out}");
+        assert!(out.contains("mod x ;"), "{out}");
+        assert!(out.contains("fn f"), "{out}");
+    }
+
+    #[test]
+    fn the_emptied_body_keeps_its_span() {
+        let code = "#[cfg(test)]\nmod tests {\n    fn t() {}\n}\n";
+        let file: syn::File = syn::parse2(empty_test_modules(code.parse().unwrap())).unwrap();
+        let syn::Item::Mod(m) = &file.items[0] else {
+            panic!()
+        };
+        let brace = m.content.as_ref().unwrap().0.span.join();
+        assert_eq!(brace.byte_range(), 23..code.len() - 1);
+        assert!(m.content.as_ref().unwrap().1.is_empty());
+    }
+}
