@@ -633,11 +633,7 @@ fn parse_code(code: &str, opts: &Options) -> syn::Result<syn::File> {
     if !opts.parse_only {
         let lean = crate::skip::blank_doc_comments(code);
         if let Ok(tokens) = lean.parse::<proc_macro2::TokenStream>() {
-            let tokens = if opts.include_tests {
-                tokens
-            } else {
-                crate::skip::empty_test_modules(tokens)
-            };
+            let tokens = crate::skip::empty_unread_items(tokens, !opts.include_tests);
             if let Ok(file) = syn::parse2::<syn::File>(tokens) {
                 return Ok(file);
             }

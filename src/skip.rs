@@ -4,6 +4,9 @@
 //! - Doc comments (`///`, `//!`, `/** */`, `/*! */`) become spaces. The lexer
 //!   turns each into a `#[doc = ".."]` attribute that syn then parses, which is
 //!   about a tenth of the parse of published crates; no rule reads docs.
+//! - The inside of long tables of literals (`[(0x41, 'a'), ..]`, not a macro's
+//!   input) becomes spaces: generated tables are another tenth of the parse,
+//!   one expression per number, and a table of constants holds no leak.
 //! - Without `--include-tests`, the body of an inline `#[cfg(test)] mod` is
 //!   emptied at the token level: the module is removed before rules run anyway
 //!   (`testcode`), and its span is kept for suppression comments inside it.
@@ -80,6 +83,14 @@ pub fn blank_doc_comments(code: &str) -> Cow<'_, str> {
                 }
                 i = end;
             }
+            b'[' if !after_bang(b, i) => match literal_table_end(b, i) {
+                Some(end) if end - i >= MIN_TABLE => {
+                    docs.push((i + 1, end - 1));
+                    committed = docs.len();
+                    i = end;
+                }
+                _ => i += 1,
+            },
             b'"' => match string_end(b, i + 1) {
                 Some(end) => i = end,
                 None => return Cow::Borrowed(code),
@@ -117,6 +128,64 @@ pub fn blank_doc_comments(code: &str) -> Cow<'_, str> {
     }
     // Only whole comments were blanked, and a comment holds whole characters.
     Cow::Owned(String::from_utf8(out).expect("blanking whole comments keeps UTF-8"))
+}
+
+/// Literal tables this long or longer are blanked (bytes, brackets included).
+const MIN_TABLE: usize = 256;
+
+/// Whether the `[` at `i` follows a `!` (a macro's input, which is kept).
+fn after_bang(b: &[u8], i: usize) -> bool {
+    b[..i].iter().rev().find(|c| !c.is_ascii_whitespace()) == Some(&b'!')
+}
+
+/// The end of the bracket group opened at `start` when it holds only
+/// literals: numbers (words that start with a digit, suffix included),
+/// characters, strings, nested brackets and parentheses, `,` `;` `-` `.` `&`
+/// and comments — a generated table, `[(0x41, 'a'), ..]`. syn parses every
+/// element into an expression, and no rule reads a table of constants.
+fn literal_table_end(b: &[u8], start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = start;
+    while i < b.len() {
+        match b[i] {
+            b'[' | b'(' => {
+                depth += 1;
+                i += 1;
+            }
+            b']' | b')' => {
+                depth = depth.checked_sub(1)?;
+                i += 1;
+                if depth == 0 {
+                    return (b[i - 1] == b']').then_some(i);
+                }
+            }
+            b'0'..=b'9' => {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+            }
+            b'\'' => {
+                let end = after_quote(b, i);
+                // A lifetime, not a character: not a literal.
+                if end == i + 1 {
+                    return None;
+                }
+                i = end;
+            }
+            b'"' => i = string_end(b, i + 1)?,
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = b[i..]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .map_or(b.len(), |n| i + n);
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => i = block_comment_end(b, i)?,
+            b',' | b';' | b'-' | b'.' | b'&' => i += 1,
+            c if c.is_ascii_whitespace() => i += 1,
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// The end of the (nested) block comment opened at `start`.
@@ -207,17 +276,27 @@ fn after_quote(b: &[u8], i: usize) -> usize {
     }
 }
 
-/// `tokens` with the body of every inline `#[cfg(test)] mod` emptied (its
-/// span kept), at the file level and inside other inline modules. A module
-/// body that declares modules is kept: `test_module_decls` reads those.
-pub fn empty_test_modules(tokens: TokenStream) -> TokenStream {
+/// `tokens` with the contents of unread items emptied, spans kept, at the file
+/// level and inside inline modules:
+/// - `extern ".." { .. }` blocks: foreign functions have no bodies and no rule
+///   or fact reads foreign items (`-sys` and wasm-bindgen crates are mostly these);
+/// - with `empty_tests`, inline `#[cfg(test)] mod`s, unless the module declares
+///   modules (`test_module_decls` reads those).
+pub fn empty_unread_items(tokens: TokenStream, empty_tests: bool) -> TokenStream {
+    #[derive(PartialEq)]
+    enum At {
+        Start,
+        Mod,
+        ModName,
+        Extern,
+    }
     let mut out: Vec<TokenTree> = Vec::new();
     let mut cfg_test = false;
-    let mut after_mod = 0u8;
+    let mut at = At::Start;
     let mut iter = tokens.into_iter().peekable();
     while let Some(tt) = iter.next() {
-        match tt {
-            TokenTree::Punct(p) if p.as_char() == '#' => {
+        match (&at, tt) {
+            (At::Start, TokenTree::Punct(p)) if p.as_char() == '#' => {
                 out.push(TokenTree::Punct(p));
                 if let Some(TokenTree::Group(g)) = iter.peek()
                     && g.delimiter() == Delimiter::Bracket
@@ -227,30 +306,9 @@ pub fn empty_test_modules(tokens: TokenStream) -> TokenStream {
                 }
                 continue;
             }
-            TokenTree::Ident(ref i) if after_mod == 0 && i == "mod" => {
-                after_mod = 1;
-                out.push(tt);
-                continue;
-            }
-            TokenTree::Ident(_) if after_mod == 1 => {
-                after_mod = 2;
-                out.push(tt);
-                continue;
-            }
-            TokenTree::Group(g) if after_mod == 2 && g.delimiter() == Delimiter::Brace => {
-                let inner = g.stream();
-                let body = if cfg_test && !declares_modules(&inner) {
-                    TokenStream::new()
-                } else {
-                    empty_test_modules(inner)
-                };
-                let mut kept = Group::new(Delimiter::Brace, body);
-                kept.set_span(g.span());
-                out.push(TokenTree::Group(kept));
-            }
-            // Visibility (`pub`, `pub(crate)`) and other attributes before `mod`.
-            TokenTree::Ident(ref i) if after_mod == 0 && i == "pub" => {
-                out.push(tt);
+            // Visibility (`pub`, `pub(crate)`) and `unsafe extern`.
+            (At::Start, TokenTree::Ident(i)) if i == "pub" || i == "unsafe" => {
+                out.push(TokenTree::Ident(i));
                 if let Some(TokenTree::Group(g)) = iter.peek()
                     && g.delimiter() == Delimiter::Parenthesis
                 {
@@ -258,10 +316,39 @@ pub fn empty_test_modules(tokens: TokenStream) -> TokenStream {
                 }
                 continue;
             }
-            other => out.push(other),
+            (At::Start, TokenTree::Ident(i)) if i == "mod" || i == "extern" => {
+                at = if i == "mod" { At::Mod } else { At::Extern };
+                out.push(TokenTree::Ident(i));
+                continue;
+            }
+            (At::Mod, TokenTree::Ident(i)) => {
+                at = At::ModName;
+                out.push(TokenTree::Ident(i));
+                continue;
+            }
+            // The ABI string of `extern "C" {`.
+            (At::Extern, TokenTree::Literal(l)) => {
+                out.push(TokenTree::Literal(l));
+                continue;
+            }
+            (At::ModName | At::Extern, TokenTree::Group(g))
+                if g.delimiter() == Delimiter::Brace =>
+            {
+                let inner = g.stream();
+                let body =
+                    if at == At::Extern || (empty_tests && cfg_test && !declares_modules(&inner)) {
+                        TokenStream::new()
+                    } else {
+                        empty_unread_items(inner, empty_tests)
+                    };
+                let mut kept = Group::new(Delimiter::Brace, body);
+                kept.set_span(g.span());
+                out.push(TokenTree::Group(kept));
+            }
+            (_, other) => out.push(other),
         }
         cfg_test = false;
-        after_mod = 0;
+        at = At::Start;
     }
     out.into_iter().collect()
 }
@@ -357,6 +444,39 @@ mod tests {
     }
 
     #[test]
+    fn long_literal_tables_are_blanked_inside_their_brackets() {
+        let table = format!(
+            "[{}]",
+            (0..100)
+                .map(|n| format!("(0x{n:02x}, 'a')"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let code = format!("static T: [(u8, char); 100] = {table}; // end\n");
+        let out = blanked(&code);
+        assert_eq!(out.len(), code.len());
+        let at = code.find('=').unwrap() + 2;
+        assert_eq!(&out[at..at + 1], "[");
+        assert!(out[at + 1..at + table.len() - 1].bytes().all(|c| c == b' '));
+        assert_eq!(&out[at + table.len() - 1..], "]; // end\n");
+        syn::parse_file(&out).unwrap();
+    }
+
+    #[test]
+    fn short_tables_macro_inputs_and_tables_with_names_stay() {
+        let long = |inner: &str| format!("[{}]", vec![inner; 60].join(", "));
+        for code in [
+            "static T: [u8; 3] = [1, 2, 3];\n".to_string(),
+            format!("let v = vec!{};\n", long("1")),
+            format!("let v = {};\n", long("A")),
+            format!("let v = {};\n", long("f(1)")),
+            format!("let v = {};\n", long("1u8 as u16")),
+        ] {
+            assert_eq!(blanked(&code), code);
+        }
+    }
+
+    #[test]
     fn blanked_files_parse_to_the_same_items() {
         let code = "//! x\n/// doc\npub struct S;\nimpl S {\n    /// m\n    fn m(&self) -> &'static str { \"/// s\" }\n}\n";
         let out = blanked(code);
@@ -368,7 +488,7 @@ mod tests {
 
     fn emptied(code: &str) -> String {
         let tokens: TokenStream = code.parse().unwrap();
-        empty_test_modules(tokens).to_string()
+        empty_unread_items(tokens, true).to_string()
     }
 
     #[test]
@@ -394,9 +514,28 @@ mod tests {
     }
 
     #[test]
+    fn extern_blocks_are_emptied_extern_fns_and_crates_kept() {
+        let out = emptied(
+            "extern \"C\" { fn c_fn(x: u8); } pub unsafe extern { static S: u8; } extern crate alloc; extern \"C\" fn callback() { body(); } mod m { extern { fn inner(); } }",
+        );
+        for gone in ["c_fn", "static S", "inner"] {
+            assert!(!out.contains(gone), "{out}");
+        }
+        for kept in ["extern crate alloc", "body ()", "mod m"] {
+            assert!(out.contains(kept), "{out}");
+        }
+        let tokens: TokenStream = "#[cfg(test)] mod t { fn f() {} }".parse().unwrap();
+        assert!(
+            empty_unread_items(tokens, false)
+                .to_string()
+                .contains("fn f")
+        );
+    }
+
+    #[test]
     fn the_emptied_body_keeps_its_span() {
         let code = "#[cfg(test)]\nmod tests {\n    fn t() {}\n}\n";
-        let file: syn::File = syn::parse2(empty_test_modules(code.parse().unwrap())).unwrap();
+        let file: syn::File = syn::parse2(empty_unread_items(code.parse().unwrap(), true)).unwrap();
         let syn::Item::Mod(m) = &file.items[0] else {
             panic!()
         };
