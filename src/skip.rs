@@ -159,11 +159,23 @@ fn literal_table_end(b: &[u8], start: usize) -> Option<usize> {
                     return (b[i - 1] == b']').then_some(i);
                 }
             }
-            b'0'..=b'9' => {
+            c if c.is_ascii_alphanumeric() || c == b'_' => {
+                let word = i;
                 while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
                     i += 1;
                 }
+                // A number, or a constant's or variant's name (`Kind::A`, `MAX`,
+                // `None`); never a lowercase name, which may call or name anything.
+                let w = &b[word..i];
+                let constant = w[0].is_ascii_digit()
+                    || w[0].is_ascii_uppercase()
+                    || w == b"true"
+                    || w == b"false";
+                if !constant {
+                    return None;
+                }
             }
+            b':' if b.get(i + 1) == Some(&b':') => i += 2,
             b'\'' => {
                 let end = after_quote(b, i);
                 // A lifetime, not a character: not a literal.
@@ -460,15 +472,27 @@ mod tests {
         assert!(out[at + 1..at + table.len() - 1].bytes().all(|c| c == b' '));
         assert_eq!(&out[at + table.len() - 1..], "]; // end\n");
         syn::parse_file(&out).unwrap();
+        let variants = format!(
+            "static K: [Kind; 60] = [{}];\n",
+            vec!["Kind::A"; 60].join(", ")
+        );
+        assert!(blanked(&variants).contains("[ "));
     }
 
     #[test]
     fn short_tables_macro_inputs_and_tables_with_names_stay() {
-        let long = |inner: &str| format!("[{}]", vec![inner; 60].join(", "));
+        let long = |inner: &str| format!("[{}]", vec![inner; 100].join(", "));
+        let plain = format!("let v = {};\n", long("1"));
+        assert_ne!(
+            blanked(&plain),
+            plain,
+            "the helper's tables are long enough"
+        );
         for code in [
             "static T: [u8; 3] = [1, 2, 3];\n".to_string(),
             format!("let v = vec!{};\n", long("1")),
-            format!("let v = {};\n", long("A")),
+            format!("let v = {};\n", long("a")),
+            format!("let v = {};\n", long("Rc::new(1)")),
             format!("let v = {};\n", long("f(1)")),
             format!("let v = {};\n", long("1u8 as u16")),
         ] {
