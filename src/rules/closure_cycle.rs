@@ -287,6 +287,17 @@ struct FileInfo {
 
 impl ItemWalker<'_, '_> {
     fn check_fn(&mut self, sig: &syn::Signature, body: &syn::Block) {
+        // Captures happen only in `move` closures and blocks and in clone
+        // macros: a body whose text has neither holds no cycle to find.
+        let at = self.cx.spans.span(body.brace_token.span.join());
+        let text = self
+            .cx
+            .source
+            .get(at.start..at.end)
+            .unwrap_or(self.cx.source);
+        if !may_capture(text, &self.rule.tables.clone_macros) {
+            return;
+        }
         let mut f = FnWalker {
             rule: self.rule,
             t: &self.rule.tables,
@@ -318,6 +329,22 @@ impl ItemWalker<'_, '_> {
         f.visit_block(body);
         f.report();
     }
+}
+
+/// Whether `text` holds the word `move` or a clone macro's call (`clone!`).
+fn may_capture(text: &str, clone_macros: &[String]) -> bool {
+    let word_at = |at: usize, len: usize| {
+        let b = text.as_bytes();
+        let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
+        !(at > 0 && ident(b[at - 1])) && !b.get(at + len).is_some_and(|&c| ident(c))
+    };
+    text.match_indices("move")
+        .any(|(at, w)| word_at(at, w.len()))
+        || clone_macros.iter().any(|name| {
+            text.match_indices(name.as_str()).any(|(at, w)| {
+                word_at(at, w.len()) && text[at + w.len()..].trim_start().starts_with('!')
+            })
+        })
 }
 
 impl<'ast> Visit<'ast> for ItemWalker<'_, '_> {
@@ -1630,5 +1657,30 @@ impl<'ast> Visit<'ast> for FnWalker<'_, '_> {
             w.visit_expr(&wh.cond);
             w.visit_block(&wh.body);
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_capture;
+
+    #[test]
+    fn only_move_and_clone_macro_calls_may_capture() {
+        let macros = ["clone".to_string()];
+        for text in [
+            "{ spawn(move || x) }",
+            "{ async move {} }",
+            "{ clone!(@strong a => move |_| {}) }",
+            "{ glib::clone !(a) }",
+        ] {
+            assert!(may_capture(text, &macros), "{text}");
+        }
+        for text in [
+            "{ v.remove(0); moved(); }",
+            "{ a.clone(); let clone = 1; }",
+            "{ || x }",
+        ] {
+            assert!(!may_capture(text, &macros), "{text}");
+        }
     }
 }
