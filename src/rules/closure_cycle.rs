@@ -289,12 +289,7 @@ impl ItemWalker<'_, '_> {
     fn check_fn(&mut self, sig: &syn::Signature, body: &syn::Block) {
         // Captures happen only in `move` closures and blocks and in clone
         // macros: a body whose text has neither holds no cycle to find.
-        let at = self.cx.spans.span(body.brace_token.span.join());
-        let text = self
-            .cx
-            .source
-            .get(at.start..at.end)
-            .unwrap_or(self.cx.source);
+        let text = crate::rules::block_text(self.cx, body);
         if !may_capture(text, &self.rule.tables.clone_macros) {
             return;
         }
@@ -333,17 +328,11 @@ impl ItemWalker<'_, '_> {
 
 /// Whether `text` holds the word `move` or a clone macro's call (`clone!`).
 fn may_capture(text: &str, clone_macros: &[String]) -> bool {
-    let word_at = |at: usize, len: usize| {
-        let b = text.as_bytes();
-        let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
-        !(at > 0 && ident(b[at - 1])) && !b.get(at + len).is_some_and(|&c| ident(c))
-    };
-    text.match_indices("move")
-        .any(|(at, w)| word_at(at, w.len()))
+    use crate::rules::{has_word, word_positions};
+    has_word(text, "move")
         || clone_macros.iter().any(|name| {
-            text.match_indices(name.as_str()).any(|(at, w)| {
-                word_at(at, w.len()) && text[at + w.len()..].trim_start().starts_with('!')
-            })
+            word_positions(text, name)
+                .any(|at| text[at + name.len()..].trim_start().starts_with('!'))
         })
 }
 

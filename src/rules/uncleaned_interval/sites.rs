@@ -105,9 +105,11 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
         };
         self.analyze(&info);
         // Into the body only for nested items: `visit_item` of the walker skips them.
-        let outer = std::mem::take(&mut self.impls);
-        syn::visit::visit_item_fn(self, f);
-        self.impls = outer;
+        if self.may_nest_fns(&f.block) {
+            let outer = std::mem::take(&mut self.impls);
+            syn::visit::visit_item_fn(self, f);
+            self.impls = outer;
+        }
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
@@ -132,7 +134,9 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
             body: &f.block,
         };
         self.analyze(&info);
-        syn::visit::visit_impl_item_fn(self, f);
+        if self.may_nest_fns(&f.block) {
+            syn::visit::visit_impl_item_fn(self, f);
+        }
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
@@ -149,8 +153,10 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
                 body,
             };
             self.analyze(&info);
+            if self.may_nest_fns(body) {
+                syn::visit::visit_trait_item_fn(self, f);
+            }
         }
-        syn::visit::visit_trait_item_fn(self, f);
     }
 }
 
@@ -191,6 +197,12 @@ enum Recv {
 }
 
 impl<'c> Scanner<'_, 'c> {
+    /// Whether a body may hold a nested function (its text has the word `fn`),
+    /// the only reason to walk into it for items.
+    fn may_nest_fns(&self, body: &syn::Block) -> bool {
+        crate::rules::body_has_word(self.cx, body, "fn")
+    }
+
     fn is_entry(&self, attrs: &[syn::Attribute], name: &str) -> bool {
         name == "main" || attrs.iter().any(|a| {
             let p = path_segments(a.path()).join("::");
