@@ -22,7 +22,7 @@ use crate::discover::{
 use crate::facts::{ItemFacts, extract_items};
 use crate::imports::Imports;
 use crate::rules::{CrateCtx, CrateFile, FileCtx, FileOutput, Rule, RuleFacts};
-use crate::source::{FileSpans, LineIndex, parse_input};
+use crate::source::{Bodies, FileSpans, LineIndex, parse_input};
 use crate::timings::{FileTimes, Phase, Timings};
 
 /// Deep input recurses deeply in syn and in our visitors; worker threads get room.
@@ -690,8 +690,9 @@ fn analyze_text(
                 .push(parse_error(id, loc.start, loc.end, parse_message(&e)));
         }
         Ok(mut ast) if !opts.parse_only => {
+            let bodies = Bodies::new(text, spans);
             let (test_modules, imports) = times.time(Phase::Prepare, || {
-                crate::macros::expand_file(&mut ast);
+                crate::macros::expand_file(&mut ast, bodies);
                 let test_modules = crate::facts::test_module_decls(&ast, &file.module);
                 if !opts.include_tests && !result.directives.is_empty() {
                     let tests = crate::suppress::test_ranges(&ast, spans);
@@ -700,13 +701,13 @@ fn analyze_text(
                     }
                 }
                 if !opts.include_tests {
-                    crate::testcode::strip_tests(&mut ast);
+                    crate::testcode::strip_tests(&mut ast, bodies);
                 }
-                (test_modules, Imports::collect(&ast, &file.module))
+                (test_modules, Imports::collect(&ast, &file.module, bodies))
             });
             let items = times.time(Phase::Facts, || ItemFacts {
                 test_modules,
-                ..extract_items(&ast, &file.module, &imports, spans)
+                ..extract_items(&ast, &file.module, &imports, spans, bodies)
             });
             let cx = FileCtx {
                 file: &ast,

@@ -9,7 +9,7 @@ use syn::visit::Visit;
 
 use crate::diagnostic::Location;
 use crate::imports::{Imports, path_segments};
-use crate::source::FileSpans;
+use crate::source::{Bodies, FileSpans};
 use crate::testcode::is_cfg_test;
 
 /// A type as written, with paths resolved through the file's imports.
@@ -245,12 +245,14 @@ pub fn extract_items(
     module: &[String],
     imports: &Imports,
     spans: FileSpans,
+    bodies: Bodies<'_>,
 ) -> ItemFacts {
     let mut v = ItemExtractor {
         facts: ItemFacts::default(),
         module: module.to_vec(),
         imports,
         spans,
+        bodies,
     };
     v.visit_file(file);
     v.facts
@@ -261,7 +263,21 @@ struct ItemExtractor<'a> {
     module: Vec<String>,
     imports: &'a Imports,
     spans: FileSpans,
+    bodies: Bodies<'a>,
 }
+
+/// The words that open the items [`ItemExtractor`] reads: a function body
+/// without one of them is not walked.
+const ITEM_WORDS: &[&str] = &[
+    "mod",
+    "struct",
+    "enum",
+    "union",
+    "type",
+    "trait",
+    "impl",
+    "macro_rules",
+];
 
 fn generic_names(g: &syn::Generics) -> Vec<String> {
     g.type_params().map(|p| p.ident.to_string()).collect()
@@ -307,6 +323,27 @@ impl ItemExtractor<'_> {
 }
 
 impl<'ast> Visit<'ast> for ItemExtractor<'_> {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        if self.bodies.may_hold(&f.block, ITEM_WORDS) {
+            syn::visit::visit_item_fn(self, f);
+        }
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        if self.bodies.may_hold(&f.block, ITEM_WORDS) {
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if f.default
+            .as_ref()
+            .is_none_or(|b| self.bodies.may_hold(b, ITEM_WORDS))
+        {
+            syn::visit::visit_trait_item_fn(self, f);
+        }
+    }
+
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         self.module.push(m.ident.to_string());
         syn::visit::visit_item_mod(self, m);

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 
 use syn::visit::Visit;
 
+use crate::source::Bodies;
+
 /// A path as segments, e.g. `["tokio", "time", "interval"]`.
 pub type PathSegments = Vec<String>;
 
@@ -18,13 +20,14 @@ pub struct Imports {
 }
 
 impl Imports {
-    pub fn collect(file: &syn::File, module: &[String]) -> Imports {
+    pub fn collect(file: &syn::File, module: &[String], bodies: Bodies<'_>) -> Imports {
         let mut imports = Imports {
             module: module.to_vec(),
             ..Imports::default()
         };
         let mut collector = UseCollector {
             imports: &mut imports,
+            bodies,
         };
         collector.visit_file(file);
         imports
@@ -145,6 +148,7 @@ pub fn last_ident(path: &syn::Path) -> Option<String> {
 
 struct UseCollector<'a> {
     imports: &'a mut Imports,
+    bodies: Bodies<'a>,
 }
 
 impl UseCollector<'_> {
@@ -209,7 +213,28 @@ impl<'ast> Visit<'ast> for UseCollector<'_> {
     }
 
     // Function bodies may hold `use` too; they are collected into the same flat
-    // per-file table, so no need to prune anything here.
+    // per-file table, so no need to prune anything here. A body whose text has
+    // no `use` is not walked.
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        if self.bodies.may_hold(&f.block, &["use"]) {
+            syn::visit::visit_item_fn(self, f);
+        }
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        if self.bodies.may_hold(&f.block, &["use"]) {
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if f.default
+            .as_ref()
+            .is_none_or(|b| self.bodies.may_hold(b, &["use"]))
+        {
+            syn::visit::visit_trait_item_fn(self, f);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -217,7 +242,11 @@ mod tests {
     use super::*;
 
     fn imports(src: &str) -> Imports {
-        Imports::collect(&syn::parse_file(src).unwrap(), &["net".to_string()])
+        Imports::collect(
+            &syn::parse_file(src).unwrap(),
+            &["net".to_string()],
+            Bodies::unknown(),
+        )
     }
 
     #[test]

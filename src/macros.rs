@@ -11,6 +11,7 @@
 //!
 //! A body that does not parse as expected is left alone.
 
+use crate::source::Bodies;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::parse::{ParseStream, Parser};
@@ -46,8 +47,8 @@ const LIST_MACROS: &[&str] = &[
     "trace",
 ];
 
-pub fn expand_file(file: &mut syn::File) {
-    MacroExpander.visit_file_mut(file);
+pub fn expand_file(file: &mut syn::File, bodies: Bodies<'_>) {
+    MacroExpander { bodies }.visit_file_mut(file);
 }
 
 /// True for a call that stands for an expanded list macro (`vec![..]`, `format!(..)`, ..).
@@ -85,7 +86,9 @@ fn marker(name: &str) -> Attribute {
     }
 }
 
-struct MacroExpander;
+struct MacroExpander<'a> {
+    bodies: Bodies<'a>,
+}
 
 fn macro_name(mac: &syn::Macro) -> String {
     mac.path
@@ -290,7 +293,26 @@ fn expand_items(items: &mut Vec<Item>) {
     }
 }
 
-impl VisitMut for MacroExpander {
+impl VisitMut for MacroExpander<'_> {
+    // A body without `!` calls no macro: only its signature is walked.
+    fn visit_item_fn_mut(&mut self, f: &mut syn::ItemFn) {
+        if self.bodies.may_hold_char(&f.block, '!') {
+            visit_mut::visit_item_fn_mut(self, f);
+        } else {
+            f.attrs.iter_mut().for_each(|a| self.visit_attribute_mut(a));
+            self.visit_signature_mut(&mut f.sig);
+        }
+    }
+
+    fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
+        if self.bodies.may_hold_char(&f.block, '!') {
+            visit_mut::visit_impl_item_fn_mut(self, f);
+        } else {
+            f.attrs.iter_mut().for_each(|a| self.visit_attribute_mut(a));
+            self.visit_signature_mut(&mut f.sig);
+        }
+    }
+
     fn visit_file_mut(&mut self, file: &mut syn::File) {
         expand_items(&mut file.items);
         visit_mut::visit_file_mut(self, file);
@@ -433,7 +455,7 @@ mod tests {
 
     fn expand(src: &str) -> String {
         let mut file = syn::parse_file(src).unwrap();
-        expand_file(&mut file);
+        expand_file(&mut file, Bodies::unknown());
         file.into_token_stream().to_string()
     }
 

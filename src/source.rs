@@ -146,6 +146,65 @@ mod tests {
     }
 }
 
+/// The source text of function bodies, for the walks that look inside bodies
+/// only for what a word announces (a nested item, a `use`, a macro call, an
+/// attribute): a body whose text lacks the word need not be walked. Comments and
+/// strings count, which can only make a walk go into more bodies than needed.
+#[derive(Clone, Copy)]
+pub struct Bodies<'a> {
+    source: Option<(&'a str, FileSpans)>,
+}
+
+impl<'a> Bodies<'a> {
+    pub fn new(source: &'a str, spans: FileSpans) -> Bodies<'a> {
+        Bodies {
+            source: Some((source, spans)),
+        }
+    }
+
+    /// Every body is walked (no text at hand).
+    pub fn unknown() -> Bodies<'a> {
+        Bodies { source: None }
+    }
+
+    /// The block's text, braces included; `None` for a block made by a macro
+    /// expansion (no place in the file) or when no text is at hand.
+    pub fn text(&self, block: &syn::Block) -> Option<&'a str> {
+        let (source, spans) = self.source?;
+        let at = spans.span(block.brace_token.span.join());
+        source.get(at.start..at.end).filter(|t| !t.is_empty())
+    }
+
+    /// Whether the block may hold one of `words` (or must be walked anyway).
+    pub fn may_hold(&self, block: &syn::Block, words: &[&str]) -> bool {
+        self.text(block)
+            .is_none_or(|t| words.iter().any(|w| has_word(t, w)))
+    }
+
+    /// Whether the block's text may hold the character `c`.
+    pub fn may_hold_char(&self, block: &syn::Block, c: char) -> bool {
+        self.text(block).is_none_or(|t| t.contains(c))
+    }
+}
+
+/// Whether `text` holds `word` as a whole identifier.
+pub fn has_word(text: &str, word: &str) -> bool {
+    word_positions(text, word).next().is_some()
+}
+
+/// Where `word` stands as a whole identifier in `text`.
+pub fn word_positions<'t>(text: &'t str, word: &'t str) -> impl Iterator<Item = usize> + 't {
+    let b = text.as_bytes();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
+    text.match_indices(word)
+        .map(|(at, _)| at)
+        .filter(move |&at| {
+            let joined_before = at > 0 && ident(b[at - 1]);
+            let joined_after = b.get(at + word.len()).is_some_and(|&c| ident(c));
+            !joined_before && !joined_after
+        })
+}
+
 /// Turns syn spans of one file into owned [`Location`]s; valid only inside the
 /// file's task, while proc-macro2's thread-local source map still holds the file.
 #[derive(Clone, Copy, Debug)]

@@ -40,24 +40,7 @@ pub fn block_text<'a>(cx: &FileCtx<'a>, block: &syn::Block) -> &'a str {
     cx.source.get(at.start..at.end).unwrap_or(cx.source)
 }
 
-/// Whether `text` holds `word` as a whole identifier. Comments and strings
-/// count too, which can only make a rule walk more than it needs.
-pub fn has_word(text: &str, word: &str) -> bool {
-    word_positions(text, word).next().is_some()
-}
-
-/// Where `word` stands as a whole identifier in `text`.
-pub fn word_positions<'t>(text: &'t str, word: &'t str) -> impl Iterator<Item = usize> + 't {
-    let b = text.as_bytes();
-    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
-    text.match_indices(word)
-        .map(|(at, _)| at)
-        .filter(move |&at| {
-            let joined_before = at > 0 && ident(b[at - 1]);
-            let joined_after = b.get(at + word.len()).is_some_and(|&c| ident(c));
-            !joined_before && !joined_after
-        })
-}
+pub use crate::source::{has_word, word_positions};
 
 /// Whether a body's text holds `word` ([`block_text`], [`has_word`]).
 pub fn body_has_word(cx: &FileCtx<'_>, block: &syn::Block, word: &str) -> bool {
