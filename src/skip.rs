@@ -32,6 +32,16 @@ pub fn blank_doc_comments(code: &str) -> Cow<'_, str> {
     let mut committed = 0;
     let mut i = 0;
     while i < b.len() {
+        if docs.len() == committed {
+            // Nothing pending: jump to the next byte that can start a comment,
+            // a string, a character or a table.
+            while i < b.len() && !matches!(b[i], b'/' | b'"' | b'\'' | b'[') {
+                i += 1;
+            }
+            if i == b.len() {
+                break;
+            }
+        }
         let c = b[i];
         let comment = c == b'/' && matches!(b.get(i + 1), Some(b'/') | Some(b'*'));
         if !comment && !c.is_ascii_whitespace() {
@@ -91,26 +101,17 @@ pub fn blank_doc_comments(code: &str) -> Cow<'_, str> {
                 }
                 _ => i += 1,
             },
-            b'"' => match string_end(b, i + 1) {
-                Some(end) => i = end,
-                None => return Cow::Borrowed(code),
-            },
-            b'\'' => i = after_quote(b, i),
-            c if c.is_ascii_alphanumeric() || c == b'_' => {
-                let word = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                    i += 1;
-                }
-                // `r"..."`, `br#"..."#`, `cr".."`; `r#ident` is a raw identifier.
-                let raw_prefix = matches!(&b[word..i], b"r" | b"br" | b"cr");
-                if raw_prefix && matches!(b.get(i), Some(b'"') | Some(b'#')) {
-                    match raw_string_end(b, i) {
-                        Some(end) => i = end,
-                        None if b.get(i) == Some(&b'#') => i += 1,
-                        None => return Cow::Borrowed(code),
-                    }
+            b'"' => {
+                let end = match raw_string_start(b, i) {
+                    Some(r) => raw_string_end(b, r + 1),
+                    None => string_end(b, i + 1),
+                };
+                match end {
+                    Some(end) => i = end,
+                    None => return Cow::Borrowed(code),
                 }
             }
+            b'\'' => i = after_quote(b, i),
             _ => i += 1,
         }
     }
@@ -219,6 +220,22 @@ fn block_comment_end(b: &[u8], start: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// The `r` of a raw string whose opening `"` is at `quote` (`r"`, `r#"`,
+/// `br##"`, `cr"`), or `None` for a plain string.
+fn raw_string_start(b: &[u8], quote: usize) -> Option<usize> {
+    let mut r = quote;
+    while r > 0 && b[r - 1] == b'#' {
+        r -= 1;
+    }
+    let r = r.checked_sub(1).filter(|&r| b[r] == b'r')?;
+    let mut start = r;
+    if start > 0 && matches!(b[start - 1], b'b' | b'c') {
+        start -= 1;
+    }
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
+    (start == 0 || !ident(b[start - 1])).then_some(r)
 }
 
 /// The end of a string whose text starts at `i` (after its `"`).
