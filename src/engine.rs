@@ -631,7 +631,7 @@ fn analyzed(
 /// errors are the text's own. The parse-only pass parses the text as written.
 fn parse_code(code: &str, opts: &Options) -> syn::Result<syn::File> {
     if !opts.parse_only {
-        let lean = crate::skip::blank_doc_comments(code);
+        let lean = crate::skip::blank_unread_text(code);
         if let Ok(tokens) = lean.parse::<proc_macro2::TokenStream>() {
             let tokens = crate::skip::empty_unread_items(tokens, !opts.include_tests);
             if let Ok(file) = syn::parse2::<syn::File>(tokens) {

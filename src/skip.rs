@@ -20,11 +20,12 @@ use std::borrow::Cow;
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 
-/// `code` with every doc comment blanked to spaces (line ends kept), or `code`
-/// itself when it has none or when the scan cannot be sure of what it read (an
-/// unterminated string or comment, a bare carriage return, which the lexer
-/// rejects inside doc comments): the parser then sees the text as written.
-pub fn blank_doc_comments(code: &str) -> Cow<'_, str> {
+/// `code` with every doc comment and the inside of every long literal table
+/// blanked to spaces (line ends kept), or `code` itself when there is none or
+/// when the scan cannot be sure of what it read (an unterminated string or
+/// comment, a bare carriage return, which the lexer rejects inside doc
+/// comments): the parser then sees the text as written.
+pub fn blank_unread_text(code: &str) -> Cow<'_, str> {
     let b = code.as_bytes();
     let mut docs: Vec<(usize, usize)> = Vec::new();
     // Docs before the next token: kept as written when that token closes a
@@ -409,7 +410,7 @@ mod tests {
     use super::*;
 
     fn blanked(code: &str) -> String {
-        blank_doc_comments(code).into_owned()
+        blank_unread_text(code).into_owned()
     }
 
     #[test]

@@ -289,8 +289,8 @@ impl ItemWalker<'_, '_> {
     fn check_fn(&mut self, sig: &syn::Signature, body: &syn::Block) {
         // Captures happen only in `move` closures and blocks and in clone
         // macros: a body whose text has neither holds no cycle to find.
-        let text = crate::rules::block_text(self.cx, body);
-        if !may_capture(text, &self.rule.tables.clone_macros) {
+        let text = self.cx.bodies().text(body);
+        if text.is_some_and(|t| !may_capture(t, &self.rule.tables.clone_macros)) {
             return;
         }
         let mut f = FnWalker {
@@ -328,7 +328,7 @@ impl ItemWalker<'_, '_> {
 
 /// Whether `text` holds the word `move` or a clone macro's call (`clone!`).
 fn may_capture(text: &str, clone_macros: &[String]) -> bool {
-    use crate::rules::{has_word, word_positions};
+    use crate::source::{has_word, word_positions};
     has_word(text, "move")
         || clone_macros.iter().any(|name| {
             word_positions(text, name)

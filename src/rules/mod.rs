@@ -33,18 +33,12 @@ pub struct FileCtx<'a> {
 
 pub type RuleFacts = Box<dyn Any + Send + Sync>;
 
-/// The source text of a block, braces included: rules read it to skip walks
-/// that cannot find anything (a body without the word `move` has no capture).
-pub fn block_text<'a>(cx: &FileCtx<'a>, block: &syn::Block) -> &'a str {
-    let at = cx.spans.span(block.brace_token.span.join());
-    cx.source.get(at.start..at.end).unwrap_or(cx.source)
-}
-
-pub use crate::source::{has_word, word_positions};
-
-/// Whether a body's text holds `word` ([`block_text`], [`has_word`]).
-pub fn body_has_word(cx: &FileCtx<'_>, block: &syn::Block, word: &str) -> bool {
-    has_word(block_text(cx, block), word)
+impl<'a> FileCtx<'a> {
+    /// The file's function bodies as text, for rules that skip walks which
+    /// cannot find anything (a body without the word `move` has no capture).
+    pub fn bodies(&self) -> crate::source::Bodies<'a> {
+        crate::source::Bodies::new(self.source, self.spans)
+    }
 }
 
 #[derive(Default)]
