@@ -7,18 +7,21 @@
 //! - The inside of long tables of literals (`[(0x41, 'a'), ..]`, not a macro's
 //!   input) becomes spaces: generated tables are another tenth of the parse,
 //!   one expression per number, and a table of constants holds no leak.
+//! - `extern` blocks are emptied at the token level: foreign items have no
+//!   bodies, and no rule or fact reads them.
 //! - Without `--include-tests`, the body of an inline `#[cfg(test)] mod` is
 //!   emptied at the token level: the module is removed before rules run anyway
 //!   (`testcode`), and its span is kept for suppression comments inside it.
 //!
 //! If the shortened input does not parse, the engine parses the file as written,
 //! so a parse error is always reported as the full text gives it. What is left
-//! out is never checked for syntax: errors inside doc comments or skipped test
-//! modules are left to rustc.
+//! out is never checked for syntax: errors inside it are left to rustc.
 
 use std::borrow::Cow;
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+
+use crate::source::is_ident_byte;
 
 /// `code` with every doc comment and the inside of every long literal table
 /// blanked to spaces (line ends kept), or `code` itself when there is none or
@@ -27,13 +30,14 @@ use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 /// comments): the parser then sees the text as written.
 pub fn blank_unread_text(code: &str) -> Cow<'_, str> {
     let b = code.as_bytes();
-    let mut docs: Vec<(usize, usize)> = Vec::new();
-    // Docs before the next token: kept as written when that token closes a
-    // group or the file ends (a doc comment documenting nothing is an error).
+    let mut blanks: Vec<(usize, usize)> = Vec::new();
+    // Doc comments before the next token: kept as written when that token
+    // closes a group or the file ends (a doc comment documenting nothing is an
+    // error).
     let mut committed = 0;
     let mut i = 0;
     while i < b.len() {
-        if docs.len() == committed {
+        if blanks.len() == committed {
             // Nothing pending: jump to the next byte that can start a comment,
             // a string, a character or a table.
             while i < b.len() && !matches!(b[i], b'/' | b'"' | b'\'' | b'[') {
@@ -47,16 +51,13 @@ pub fn blank_unread_text(code: &str) -> Cow<'_, str> {
         let comment = c == b'/' && matches!(b.get(i + 1), Some(b'/') | Some(b'*'));
         if !comment && !c.is_ascii_whitespace() {
             if matches!(c, b'}' | b')' | b']') {
-                docs.truncate(committed);
+                blanks.truncate(committed);
             }
-            committed = docs.len();
+            committed = blanks.len();
         }
         match c {
             b'/' if b.get(i + 1) == Some(&b'/') => {
-                let end = b[i..]
-                    .iter()
-                    .position(|&c| c == b'\n')
-                    .map_or(b.len(), |n| i + n);
+                let end = line_end(b, i);
                 let doc = match b.get(i + 2) {
                     Some(b'!') => true,
                     Some(b'/') => b.get(i + 3) != Some(&b'/'),
@@ -72,7 +73,7 @@ pub fn blank_unread_text(code: &str) -> Cow<'_, str> {
                     if b[i..text_end].contains(&b'\r') {
                         return Cow::Borrowed(code);
                     }
-                    docs.push((i, text_end));
+                    blanks.push((i, text_end));
                 }
                 i = end;
             }
@@ -90,14 +91,14 @@ pub fn blank_unread_text(code: &str) -> Cow<'_, str> {
                     if b[i..end].contains(&b'\r') {
                         return Cow::Borrowed(code);
                     }
-                    docs.push((i, end));
+                    blanks.push((i, end));
                 }
                 i = end;
             }
             b'[' if !after_bang(b, i) => match literal_table_end(b, i) {
                 Some(end) if end - i >= MIN_TABLE => {
-                    docs.push((i + 1, end - 1));
-                    committed = docs.len();
+                    blanks.push((i + 1, end - 1));
+                    committed = blanks.len();
                     i = end;
                 }
                 _ => i += 1,
@@ -116,20 +117,20 @@ pub fn blank_unread_text(code: &str) -> Cow<'_, str> {
             _ => i += 1,
         }
     }
-    docs.truncate(committed);
-    if docs.is_empty() {
+    blanks.truncate(committed);
+    if blanks.is_empty() {
         return Cow::Borrowed(code);
     }
     let mut out = b.to_vec();
-    for (start, end) in docs {
+    for (start, end) in blanks {
         for c in &mut out[start..end] {
             if *c != b'\n' && *c != b'\r' {
                 *c = b' ';
             }
         }
     }
-    // Only whole comments were blanked, and a comment holds whole characters.
-    Cow::Owned(String::from_utf8(out).expect("blanking whole comments keeps UTF-8"))
+    // Only whole comments and the ASCII inside of tables were blanked.
+    Cow::Owned(String::from_utf8(out).expect("blanking whole comments and tables keeps UTF-8"))
 }
 
 /// Literal tables this long or longer are blanked (bytes, brackets included).
@@ -188,10 +189,7 @@ fn literal_table_end(b: &[u8], start: usize) -> Option<usize> {
             }
             b'"' => i = string_end(b, i + 1)?,
             b'/' if b.get(i + 1) == Some(&b'/') => {
-                i = b[i..]
-                    .iter()
-                    .position(|&c| c == b'\n')
-                    .map_or(b.len(), |n| i + n);
+                i = line_end(b, i);
             }
             b'/' if b.get(i + 1) == Some(&b'*') => i = block_comment_end(b, i)?,
             b',' | b';' | b'-' | b'.' | b'&' => i += 1,
@@ -200,6 +198,14 @@ fn literal_table_end(b: &[u8], start: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// The end of the line `i` is on (its `\n`, or the end of the text).
+fn line_end(b: &[u8], i: usize) -> usize {
+    b[i..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |n| i + n)
 }
 
 /// The end of the (nested) block comment opened at `start`.
@@ -235,8 +241,7 @@ fn raw_string_start(b: &[u8], quote: usize) -> Option<usize> {
     if start > 0 && matches!(b[start - 1], b'b' | b'c') {
         start -= 1;
     }
-    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
-    (start == 0 || !ident(b[start - 1])).then_some(r)
+    (start == 0 || !is_ident_byte(b[start - 1])).then_some(r)
 }
 
 /// The end of a string whose text starts at `i` (after its `"`).
@@ -264,14 +269,10 @@ fn raw_string_end(b: &[u8], mut i: usize) -> Option<usize> {
     }
     i += 1;
     while i < b.len() {
-        if b[i] == b'"'
-            && b[i + 1..]
-                .iter()
-                .take(hashes)
-                .filter(|&&c| c == b'#')
-                .count()
-                == hashes
-        {
+        let closes = b
+            .get(i + 1..i + 1 + hashes)
+            .is_some_and(|h| h.iter().all(|&c| c == b'#'));
+        if b[i] == b'"' && closes {
             return Some(i + 1 + hashes);
         }
         i += 1;

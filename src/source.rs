@@ -192,15 +192,20 @@ pub fn has_word(text: &str, word: &str) -> bool {
     word_positions(text, word).next().is_some()
 }
 
+/// Whether a byte can be part of an identifier (non-ASCII bytes count, so a
+/// test that uses this can only see more identifier than there is).
+pub fn is_ident_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+}
+
 /// Where `word` stands as a whole identifier in `text`.
 pub fn word_positions<'t>(text: &'t str, word: &'t str) -> impl Iterator<Item = usize> + 't {
     let b = text.as_bytes();
-    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
     text.match_indices(word)
         .map(|(at, _)| at)
         .filter(move |&at| {
-            let joined_before = at > 0 && ident(b[at - 1]);
-            let joined_after = b.get(at + word.len()).is_some_and(|&c| ident(c));
+            let joined_before = at > 0 && is_ident_byte(b[at - 1]);
+            let joined_after = b.get(at + word.len()).is_some_and(|&c| is_ident_byte(c));
             !joined_before && !joined_after
         })
 }
