@@ -22,7 +22,7 @@ use crate::discover::{
 use crate::facts::{ItemFacts, extract_items};
 use crate::imports::Imports;
 use crate::rules::{CrateCtx, CrateFile, FileCtx, FileOutput, Rule, RuleFacts};
-use crate::source::{Bodies, FileSpans, LineIndex, parse_input};
+use crate::source::{Bodies, FileSpans, LineIndex, SpanMap, parse_input};
 use crate::timings::{FileTimes, Phase, Timings};
 
 /// Deep input recurses deeply in syn and in our visitors; worker threads get room.
@@ -629,18 +629,21 @@ fn analyzed(
 /// The file's syntax tree. A full check parses it without what no rule reads
 /// ([`crate::skip`]); if that does not parse, the text as written is parsed, so
 /// errors are the text's own. The parse-only pass parses the text as written.
-fn parse_code(code: &str, opts: &Options) -> syn::Result<syn::File> {
+/// A full check also gets the lines of the text syn parsed, to turn spans into
+/// byte offsets quickly ([`SpanMap`]).
+fn parse_code(code: &str, opts: &Options) -> syn::Result<(syn::File, Option<SpanMap>)> {
     if !opts.parse_only {
         let lean = crate::skip::blank_unread_text(code);
         if let Ok(tokens) = lean.parse::<proc_macro2::TokenStream>() {
             let tokens = crate::skip::empty_unread_items(tokens, !opts.include_tests);
             if let Ok(file) = syn::parse2::<syn::File>(tokens) {
-                return Ok(file);
+                return Ok((file, Some(SpanMap::new(&lean))));
             }
         }
         proc_macro2::extra::invalidate_current_thread_spans();
+        return syn::parse_str::<syn::File>(code).map(|file| (file, Some(SpanMap::new(code))));
     }
-    syn::parse_str::<syn::File>(code)
+    syn::parse_str::<syn::File>(code).map(|file| (file, None))
 }
 
 /// What a syn error says, with proc-macro2's opaque lexer error put in words.
@@ -677,19 +680,20 @@ fn analyze_text(
     times: &mut FileTimes,
 ) {
     let input = parse_input(text);
-    let spans = FileSpans {
-        file: id,
-        base: input.base,
-    };
     let parsed = times.time(Phase::Parse, || parse_code(input.code, opts));
     match parsed {
         Err(e) => {
-            let loc = spans.span(e.span());
+            let loc = FileSpans::plain(id, input.base).span(e.span());
             result
                 .findings
                 .push(parse_error(id, loc.start, loc.end, parse_message(&e)));
         }
-        Ok(mut ast) if !opts.parse_only => {
+        Ok((mut ast, map)) if !opts.parse_only => {
+            let spans = FileSpans {
+                file: id,
+                base: input.base,
+                map: map.as_ref(),
+            };
             let bodies = Bodies::new(text, spans);
             let (test_modules, imports) = times.time(Phase::Prepare, || {
                 crate::macros::expand_file(&mut ast, bodies);
@@ -739,7 +743,7 @@ fn analyze_text(
             times.time(Phase::Parse, || drop(ast));
             result.items = items;
         }
-        Ok(ast) => times.time(Phase::Parse, || drop(ast)),
+        Ok((ast, _)) => times.time(Phase::Parse, || drop(ast)),
     }
     // Spans are plain numbers by now; free proc-macro2's per-thread source map.
     proc_macro2::extra::invalidate_current_thread_spans();

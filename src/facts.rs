@@ -244,7 +244,7 @@ pub fn extract_items(
     file: &syn::File,
     module: &[String],
     imports: &Imports,
-    spans: FileSpans,
+    spans: FileSpans<'_>,
     bodies: Bodies<'_>,
 ) -> ItemFacts {
     let mut v = ItemExtractor {
@@ -262,7 +262,7 @@ struct ItemExtractor<'a> {
     facts: ItemFacts,
     module: Vec<String>,
     imports: &'a Imports,
-    spans: FileSpans,
+    spans: FileSpans<'a>,
     bodies: Bodies<'a>,
 }
 

@@ -78,7 +78,7 @@ mod tests {
     fn node_ends_match_spanned() {
         use syn::spanned::Spanned;
         use syn::visit::Visit;
-        struct Check(FileSpans, usize);
+        struct Check(FileSpans<'static>, usize);
         impl Check {
             fn same<T: Spanned + 'static>(&mut self, node: &T) {
                 assert_eq!(self.0.loc(node), self.0.span(node.span()));
@@ -131,9 +131,51 @@ mod tests {
             }
         "#;
         let file: syn::File = syn::parse_str(code).unwrap();
-        let mut check = Check(FileSpans { file: 0, base: 0 }, 0);
+        let mut check = Check(FileSpans::plain(0, 0), 0);
         check.visit_file(&file);
         assert!(check.1 > 100, "the shortcut was taken {} times", check.1);
+    }
+
+    /// Every token's range through the line map is the one proc-macro2 counts,
+    /// on ASCII lines (the shortcut), lines with other characters (counted by
+    /// proc-macro2), CRLF line ends, tabs and the file's last line.
+    #[test]
+    fn span_map_gives_proc_macro2s_byte_ranges() {
+        use proc_macro2::{TokenStream, TokenTree};
+        fn walk(tokens: TokenStream, out: &mut Vec<proc_macro2::Span>) {
+            for tt in tokens {
+                out.push(tt.span());
+                if let TokenTree::Group(g) = tt {
+                    out.push(g.span_open());
+                    out.push(g.span_close());
+                    walk(g.stream(), out);
+                }
+            }
+        }
+        let code = "fn a() {\r\n\tlet x = \"é\"; let y = 1;\r\n}\n// ü\nstruct S { f: u8 }\nfn b() { c(\"日本\", 'ß') }";
+        let tokens: TokenStream = code.parse().unwrap();
+        let map = SpanMap::new(code);
+        let mut all = Vec::new();
+        walk(tokens, &mut all);
+        assert!(all.len() > 30);
+        let mapped = FileSpans {
+            file: 0,
+            base: 0,
+            map: Some(&map),
+        };
+        let mut shortcut = 0;
+        for span in all {
+            let loc = mapped.span(span);
+            assert_eq!(
+                loc.start..loc.end,
+                span.byte_range(),
+                "{:?}",
+                &code[span.byte_range()]
+            );
+            shortcut += usize::from(map.byte_range(span).is_some());
+        }
+        assert!(shortcut > 10, "the shortcut was taken {shortcut} times");
+        proc_macro2::extra::invalidate_current_thread_spans();
     }
 
     #[test]
@@ -152,11 +194,11 @@ mod tests {
 /// strings count, which can only make a walk go into more bodies than needed.
 #[derive(Clone, Copy)]
 pub struct Bodies<'a> {
-    source: Option<(&'a str, FileSpans)>,
+    source: Option<(&'a str, FileSpans<'a>)>,
 }
 
 impl<'a> Bodies<'a> {
-    pub fn new(source: &'a str, spans: FileSpans) -> Bodies<'a> {
+    pub fn new(source: &'a str, spans: FileSpans<'a>) -> Bodies<'a> {
         Bodies {
             source: Some((source, spans)),
         }
@@ -213,12 +255,23 @@ pub fn word_positions<'t>(text: &'t str, word: &'t str) -> impl Iterator<Item = 
 /// Turns syn spans of one file into owned [`Location`]s; valid only inside the
 /// file's task, while proc-macro2's thread-local source map still holds the file.
 #[derive(Clone, Copy, Debug)]
-pub struct FileSpans {
+pub struct FileSpans<'a> {
     pub file: crate::diagnostic::FileId,
     pub base: usize,
+    /// The lines of the text syn parsed, when at hand ([`SpanMap`]).
+    pub map: Option<&'a SpanMap>,
 }
 
-impl FileSpans {
+impl<'a> FileSpans<'a> {
+    /// Spans converted by proc-macro2 alone (no [`SpanMap`]).
+    pub fn plain(file: crate::diagnostic::FileId, base: usize) -> FileSpans<'a> {
+        FileSpans {
+            file,
+            base,
+            map: None,
+        }
+    }
+
     /// The node's range, as syn's `Spanned` gives it. `Spanned` prints the whole
     /// node back into tokens to find its first and last token, which costs as
     /// much as the node is big (and a method chain asks at every link), so the
@@ -231,12 +284,50 @@ impl FileSpans {
     }
 
     pub fn span(&self, span: proc_macro2::Span) -> crate::diagnostic::Location {
-        let range = span.byte_range();
+        let range = match self.map.and_then(|m| m.byte_range(span)) {
+            Some(range) => range,
+            None => span.byte_range(),
+        };
         crate::diagnostic::Location {
             file: self.file,
             start: self.base + range.start,
             end: self.base + range.end,
         }
+    }
+}
+
+/// Where the lines of the text syn parsed start, and which hold only ASCII.
+/// proc-macro2 counts a span's place in characters and turns it into bytes by
+/// counting characters again from the nearest place it has already turned,
+/// which is most of the cost of a span when rules ask in no particular order.
+/// A span's line and column are a binary search away, and on an ASCII line
+/// (nearly every line of published code) a column is a byte count.
+#[derive(Debug)]
+pub struct SpanMap {
+    /// Byte offset of each line's start; the line is ASCII when the flag is set.
+    lines: Vec<(usize, bool)>,
+}
+
+impl SpanMap {
+    /// `text` must be exactly what syn parsed (its lines are proc-macro2's).
+    pub fn new(text: &str) -> SpanMap {
+        let mut lines = Vec::new();
+        let mut start = 0;
+        for line in text.split('\n') {
+            lines.push((start, line.is_ascii()));
+            start += line.len() + 1;
+        }
+        SpanMap { lines }
+    }
+
+    /// The span's byte range, or `None` when it starts or ends on a line with
+    /// other characters than ASCII (proc-macro2 then counts them).
+    fn byte_range(&self, span: proc_macro2::Span) -> Option<std::ops::Range<usize>> {
+        let byte = |at: proc_macro2::LineColumn| {
+            let (start, ascii) = *self.lines.get(at.line.checked_sub(1)?)?;
+            ascii.then_some(start + at.column)
+        };
+        Some(byte(span.start())?..byte(span.end())?)
     }
 }
 

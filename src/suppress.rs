@@ -147,12 +147,12 @@ fn parse_line(line: &str) -> Option<Found> {
 
 /// Byte ranges of the test items (`#[cfg(test)]`, `#[test]`-like) of a file,
 /// for directives that lie in code a run without `--include-tests` never checks.
-pub fn test_ranges(file: &syn::File, spans: crate::source::FileSpans) -> Vec<Range<usize>> {
+pub fn test_ranges(file: &syn::File, spans: crate::source::FileSpans<'_>) -> Vec<Range<usize>> {
     use crate::testcode::{is_cfg_test, is_test_fn};
     use syn::visit::Visit;
 
-    struct Ranges {
-        spans: crate::source::FileSpans,
+    struct Ranges<'a> {
+        spans: crate::source::FileSpans<'a>,
         out: Vec<Range<usize>>,
     }
     fn attrs(item: &syn::Item) -> &[syn::Attribute] {
@@ -171,7 +171,7 @@ pub fn test_ranges(file: &syn::File, spans: crate::source::FileSpans) -> Vec<Ran
             _ => &[],
         }
     }
-    impl<'a> Visit<'a> for Ranges {
+    impl<'a> Visit<'a> for Ranges<'_> {
         fn visit_item(&mut self, item: &'a syn::Item) {
             let a = attrs(item);
             if is_cfg_test(a) || (matches!(item, syn::Item::Fn(_)) && is_test_fn(a)) {

@@ -27,7 +27,7 @@ pub struct FileCtx<'a> {
     pub path: &'a Path,
     pub module: &'a [String],
     pub imports: &'a Imports,
-    pub spans: FileSpans,
+    pub spans: FileSpans<'a>,
     pub items: &'a ItemFacts,
 }
 

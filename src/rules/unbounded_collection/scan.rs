@@ -150,7 +150,7 @@ struct FnScope {
 pub struct Scanner<'a> {
     pub tables: &'a Tables,
     pub imports: &'a Imports,
-    pub spans: FileSpans,
+    pub spans: FileSpans<'a>,
     pub module: Vec<String>,
     pub out: FileScan,
     scope: Option<FnScope>,
@@ -381,7 +381,7 @@ impl<'a> Scanner<'a> {
     pub fn new(
         tables: &'a Tables,
         imports: &'a Imports,
-        spans: FileSpans,
+        spans: FileSpans<'a>,
         module: &[String],
     ) -> Self {
         Scanner {
@@ -501,7 +501,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// The innermost path of an access chain: its mention is a receiver, not an escape.
-    fn root_path_offset(e: &syn::Expr, spans: FileSpans) -> Option<usize> {
+    fn root_path_offset(e: &syn::Expr, spans: FileSpans<'_>) -> Option<usize> {
         match e {
             syn::Expr::Path(p) => Some(spans.loc(p).start),
             syn::Expr::Field(f) => Self::root_path_offset(&f.base, spans),
