@@ -9,7 +9,7 @@ use syn::visit::Visit;
 
 use crate::diagnostic::Location;
 use crate::imports::{Imports, path_segments};
-use crate::source::{Bodies, FileSpans};
+use crate::source::{Bodies, FileSpans, Words};
 use crate::testcode::is_cfg_test;
 
 /// A type as written, with paths resolved through the file's imports.
@@ -268,7 +268,7 @@ struct ItemExtractor<'a> {
 
 /// The words that open the items [`ItemExtractor`] reads: a function body
 /// without one of them is not walked.
-const ITEM_WORDS: &[&str] = &[
+static ITEM_WORDS: Words = Words::new(&[
     "mod",
     "struct",
     "enum",
@@ -277,7 +277,7 @@ const ITEM_WORDS: &[&str] = &[
     "trait",
     "impl",
     "macro_rules",
-];
+]);
 
 fn generic_names(g: &syn::Generics) -> Vec<String> {
     g.type_params().map(|p| p.ident.to_string()).collect()
@@ -324,13 +324,13 @@ impl ItemExtractor<'_> {
 
 impl<'ast> Visit<'ast> for ItemExtractor<'_> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        if self.bodies.may_hold(&f.block, ITEM_WORDS) {
+        if self.bodies.may_hold(&f.block, &ITEM_WORDS) {
             syn::visit::visit_item_fn(self, f);
         }
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        if self.bodies.may_hold(&f.block, ITEM_WORDS) {
+        if self.bodies.may_hold(&f.block, &ITEM_WORDS) {
             syn::visit::visit_impl_item_fn(self, f);
         }
     }
@@ -338,7 +338,7 @@ impl<'ast> Visit<'ast> for ItemExtractor<'_> {
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         if f.default
             .as_ref()
-            .is_none_or(|b| self.bodies.may_hold(b, ITEM_WORDS))
+            .is_none_or(|b| self.bodies.may_hold(b, &ITEM_WORDS))
         {
             syn::visit::visit_trait_item_fn(self, f);
         }

@@ -146,6 +146,9 @@ pub fn last_ident(path: &syn::Path) -> Option<String> {
     path.segments.last().map(|s| s.ident.to_string())
 }
 
+/// A function body without this word declares no import.
+static USE: crate::source::Words = crate::source::Words::new(&["use"]);
+
 struct UseCollector<'a> {
     imports: &'a mut Imports,
     bodies: Bodies<'a>,
@@ -216,13 +219,13 @@ impl<'ast> Visit<'ast> for UseCollector<'_> {
     // per-file table, so no need to prune anything here. A body whose text has
     // no `use` is not walked.
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        if self.bodies.may_hold(&f.block, &["use"]) {
+        if self.bodies.may_hold(&f.block, &USE) {
             syn::visit::visit_item_fn(self, f);
         }
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        if self.bodies.may_hold(&f.block, &["use"]) {
+        if self.bodies.may_hold(&f.block, &USE) {
             syn::visit::visit_impl_item_fn(self, f);
         }
     }
@@ -230,7 +233,7 @@ impl<'ast> Visit<'ast> for UseCollector<'_> {
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         if f.default
             .as_ref()
-            .is_none_or(|b| self.bodies.may_hold(b, &["use"]))
+            .is_none_or(|b| self.bodies.may_hold(b, &USE))
         {
             syn::visit::visit_trait_item_fn(self, f);
         }

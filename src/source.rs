@@ -179,6 +179,19 @@ mod tests {
     }
 
     #[test]
+    fn words_are_found_whole_only() {
+        static W: Words = Words::new(&["type", "struct"]);
+        assert!(W.in_text("let x: type = 1;"));
+        assert!(W.in_text("{ struct }"));
+        assert!(!W.in_text("subtype structs typed _struct struct_ r#typex"));
+        assert!(!W.in_text(""));
+        // One word inside another is still seen where it stands alone.
+        static NESTED: Words = Words::new(&["mod", "module"]);
+        assert!(NESTED.in_text("a module"));
+        assert!(!NESTED.in_text("modules"));
+    }
+
+    #[test]
     fn shebang_and_bom_are_skipped() {
         let text = "\u{feff}#!/usr/bin/env run\nfn main() {}";
         let input = parse_input(text);
@@ -218,14 +231,42 @@ impl<'a> Bodies<'a> {
     }
 
     /// Whether the block may hold one of `words` (or must be walked anyway).
-    pub fn may_hold(&self, block: &syn::Block, words: &[&str]) -> bool {
-        self.text(block)
-            .is_none_or(|t| words.iter().any(|w| has_word(t, w)))
+    pub fn may_hold(&self, block: &syn::Block, words: &Words) -> bool {
+        self.text(block).is_none_or(|t| words.in_text(t))
     }
 
     /// Whether the block's text may hold the character `c`.
     pub fn may_hold_char(&self, block: &syn::Block, c: char) -> bool {
         self.text(block).is_none_or(|t| t.contains(c))
+    }
+}
+
+/// Words looked for together in one pass over a text (an Aho-Corasick
+/// automaton, built on first use).
+pub struct Words {
+    words: &'static [&'static str],
+    finder: std::sync::OnceLock<aho_corasick::AhoCorasick>,
+}
+
+impl Words {
+    pub const fn new(words: &'static [&'static str]) -> Words {
+        Words {
+            words,
+            finder: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Whether `text` holds one of the words as a whole identifier.
+    pub fn in_text(&self, text: &str) -> bool {
+        let finder = self.finder.get_or_init(|| {
+            aho_corasick::AhoCorasick::new(self.words).expect("a handful of words")
+        });
+        let b = text.as_bytes();
+        finder.find_overlapping_iter(text).any(|m| {
+            let joined_before = m.start() > 0 && is_ident_byte(b[m.start() - 1]);
+            let joined_after = b.get(m.end()).is_some_and(|&c| is_ident_byte(c));
+            !joined_before && !joined_after
+        })
     }
 }
 
@@ -311,12 +352,17 @@ pub struct SpanMap {
 impl SpanMap {
     /// `text` must be exactly what syn parsed (its lines are proc-macro2's).
     pub fn new(text: &str) -> SpanMap {
-        let mut lines = Vec::new();
-        let mut start = 0;
-        for line in text.split('\n') {
-            lines.push((start, line.is_ascii()));
-            start += line.len() + 1;
-        }
+        let b = text.as_bytes();
+        let starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', b).map(|i| i + 1));
+        let lines = if b.is_ascii() {
+            starts.map(|start| (start, true)).collect()
+        } else {
+            let ends = memchr::memchr_iter(b'\n', b).chain(std::iter::once(b.len()));
+            starts
+                .zip(ends)
+                .map(|(start, end)| (start, b[start..end].is_ascii()))
+                .collect()
+        };
         SpanMap { lines }
     }
 

@@ -196,11 +196,14 @@ enum Recv {
     No,
 }
 
+/// The word of a nested function.
+static FN: crate::source::Words = crate::source::Words::new(&["fn"]);
+
 impl<'c> Scanner<'_, 'c> {
     /// Whether a body may hold a nested function (its text has the word `fn`),
     /// the only reason to walk into it for items.
     fn may_nest_fns(&self, body: &syn::Block) -> bool {
-        self.cx.bodies().may_hold(body, &["fn"])
+        self.cx.bodies().may_hold(body, &FN)
     }
 
     fn is_entry(&self, attrs: &[syn::Attribute], name: &str) -> bool {
