@@ -299,20 +299,41 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
         .map(|&c| {
             let mut order: Vec<usize> = members[c].clone();
             order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
-            let mut crate_results: Vec<(usize, FileResult)> = order
-                .par_iter()
-                .with_max_len(1)
-                .map(|&id| {
-                    let r = match &cache {
-                        Some(cache) => analyze_file_cached(id, &files[id], rules, opts, cache),
-                        None => analyze_file(id, &files[id], rules, opts),
-                    };
-                    if let Some(p) = &opts.progress {
-                        p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    }
-                    (id, r)
-                })
+            let analyze = |ids: &[usize],
+                           test_modules: &[Vec<String>]|
+             -> Vec<(usize, FileResult)> {
+                ids.par_iter()
+                    .with_max_len(1)
+                    .map(|&id| {
+                        let r = if test_modules.iter().any(|m| files[id].module.starts_with(m)) {
+                            // Test code: finish_crate would drop all it found.
+                            FileResult::default()
+                        } else {
+                            match &cache {
+                                Some(cache) => {
+                                    analyze_file_cached(id, &files[id], rules, opts, cache)
+                                }
+                                None => analyze_file(id, &files[id], rules, opts),
+                            }
+                        };
+                        if let Some(p) = &opts.progress {
+                            p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        (id, r)
+                    })
+                    .collect()
+            };
+            // Files that look like tests go second, so that those a `#[cfg(test)]
+            // mod x;` of the first declares need not be parsed at all.
+            let (later, first): (Vec<usize>, Vec<usize>) = order
+                .into_iter()
+                .partition(|&id| !opts.include_tests && looks_like_tests(&files[id].module));
+            let mut crate_results = analyze(&first, &[]);
+            let declared: Vec<Vec<String>> = crate_results
+                .iter()
+                .flat_map(|(_, r)| r.items.test_modules.iter().cloned())
                 .collect();
+            crate_results.extend(analyze(&later, &declared));
             // The crate pass sees files in a fixed order, whatever order they ran in.
             crate_results.sort_by_key(|(id, _)| *id);
             let crate_results = crate_results.into_iter().map(|(_, r)| r).collect();
@@ -471,6 +492,13 @@ struct CrateResult {
     findings: Vec<(String, Severity, Finding)>,
     /// Thread time of the crate pass.
     crate_pass: Duration,
+}
+
+/// Whether a module's path names tests (`tests`, `test_util`, `mock_tests`),
+/// the files most often declared `#[cfg(test)] mod x;`. Only the order of work
+/// depends on it: a test module's files are dropped in [`finish_crate`] anyway.
+fn looks_like_tests(module: &[String]) -> bool {
+    module.iter().any(|m| m.contains("test"))
 }
 
 fn finish_crate(
