@@ -526,10 +526,33 @@ struct FnInfo {
     component: bool,
 }
 
+/// A body's [`Locals`], collected the first time the checker needs them: most
+/// bodies register nothing and never do.
+struct LazyLocals<'a, 'ast> {
+    rule: &'a LeakedListener,
+    cx: &'a FileCtx<'a>,
+    block: &'ast syn::Block,
+    cell: std::cell::OnceCell<Locals<'ast>>,
+}
+
+impl<'ast> LazyLocals<'_, 'ast> {
+    fn get(&self) -> &Locals<'ast> {
+        self.cell.get_or_init(|| {
+            let mut collector = LocalsCollector {
+                rule: self.rule,
+                cx: self.cx,
+                locals: Locals::default(),
+            };
+            collector.visit_block(self.block);
+            collector.locals
+        })
+    }
+}
+
 struct FnChecker<'a, 'ast> {
     rule: &'a LeakedListener,
     cx: &'a FileCtx<'a>,
-    locals: &'a Locals<'ast>,
+    locals: &'a LazyLocals<'a, 'ast>,
     info: &'a FnInfo,
     scopes: Vec<Scope>,
     /// Closures that are per-event handlers → the call they are passed to.
@@ -599,6 +622,7 @@ impl<'ast> FnChecker<'_, 'ast> {
     /// Names that are strong clones of `root` in this body.
     fn clones_of(&self, root: &str) -> HashSet<&str> {
         self.locals
+            .get()
             .clones
             .iter()
             .filter(|(_, src)| src.as_str() == root)
@@ -618,7 +642,7 @@ impl<'ast> FnChecker<'_, 'ast> {
             let s = scan(cb);
             s.idents.iter().any(|i| {
                 clones.contains(i.as_str())
-                    || self.locals.lets.get(i).is_some_and(|init| {
+                    || self.locals.get().lets.get(i).is_some_and(|init| {
                         scan(init)
                             .idents
                             .iter()
@@ -634,6 +658,7 @@ impl<'ast> FnChecker<'_, 'ast> {
             || s.methods.contains("unchecked_ref")
             || s.idents.iter().any(|i| {
                 self.locals
+                    .get()
                     .lets
                     .get(i)
                     .is_some_and(|init| scan(init).closures > 0)
@@ -665,7 +690,7 @@ impl<'ast> FnChecker<'_, 'ast> {
                 if contains(pages, &name) {
                     return Some(name);
                 }
-                let init = self.locals.lets.get(&name)?;
+                let init = self.locals.get().lets.get(&name)?;
                 (depth < 4)
                     .then(|| self.page_target(init, depth + 1))
                     .flatten()
@@ -699,10 +724,10 @@ impl<'ast> FnChecker<'_, 'ast> {
         let mut names: Vec<&String> = s.idents.iter().collect();
         names.sort();
         for name in names {
-            if let Some((loc, how)) = self.locals.forgotten.get(name) {
+            if let Some((loc, how)) = self.locals.get().forgotten.get(name) {
                 return Some((*loc, how.clone(), Some(name.clone())));
             }
-            if let Some(init) = self.locals.lets.get(name) {
+            if let Some(init) = self.locals.get().lets.get(name) {
                 let si = scan(init);
                 if let Some(how) = t.closure_forget.iter().find(|f| si.methods.contains(*f)) {
                     return Some((
@@ -725,7 +750,7 @@ impl<'ast> FnChecker<'_, 'ast> {
         };
         let root = root_ident(&m.receiver);
         let mut callbacks = vec![cb];
-        if let Some(c) = closure.as_ref().and_then(|c| self.locals.lets.get(c)) {
+        if let Some(c) = closure.as_ref().and_then(|c| self.locals.get().lets.get(c)) {
             callbacks.push(c);
         }
         if self.info.entry || self.captures_clone_of(&callbacks, root.as_deref()) {
@@ -751,7 +776,7 @@ impl<'ast> FnChecker<'_, 'ast> {
         };
         if scope.cycle
             || self.info.entry
-            || !self.locals.discarded.contains(&ptr(m))
+            || !self.locals.get().discarded.contains(&ptr(m))
             || !m.args.iter().any(|a| self.is_callback(a))
         {
             return;
@@ -853,11 +878,12 @@ impl<'ast> FnChecker<'_, 'ast> {
             return;
         }
         let name = last_ident(path).unwrap_or_default();
-        let why = if self.locals.discarded.contains(&ptr(c)) {
+        let why = if self.locals.get().discarded.contains(&ptr(c)) {
             "its handle is discarded".to_string()
-        } else if let Some(handle) = self.locals.bound_to.get(&ptr(c)) {
+        } else if let Some(handle) = self.locals.get().bound_to.get(&ptr(c)) {
             let uses = self
                 .locals
+                .get()
                 .uses
                 .get(handle)
                 .map(Vec::as_slice)
@@ -971,7 +997,7 @@ impl<'ast> Visit<'ast> for FnChecker<'_, 'ast> {
         if let Some(init) = &l.init
             && let Some(name) = pat_ident(&l.pat)
             && self.is_gloo_listener(&init.expr)
-            && let Some((loc, how)) = self.locals.forgotten.get(&name)
+            && let Some((loc, how)) = self.locals.get().forgotten.get(&name)
         {
             let how = how.clone();
             self.gloo_forgotten(&init.expr, *loc, &how);
@@ -1121,13 +1147,12 @@ impl FileWalker<'_> {
             entry,
             component,
         };
-        let mut collector = LocalsCollector {
+        let locals = LazyLocals {
             rule: self.rule,
             cx: self.cx,
-            locals: Locals::default(),
+            block,
+            cell: std::cell::OnceCell::new(),
         };
-        collector.visit_block(block);
-        let locals = collector.locals;
         let mut checker = FnChecker {
             rule: self.rule,
             cx: self.cx,

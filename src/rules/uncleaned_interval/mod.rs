@@ -122,8 +122,12 @@ fn path_in_table(
                 .is_some_and(|head| head.is_empty() || head.ends_with("::"))
         })
     };
-    let last_ok = ends(&written.ident.to_string())
-        || imports.resolve_path(path).last().is_some_and(|l| ends(l));
+    let last = written.ident.to_string();
+    // Resolving rewrites a path's first segment only: the last one changes
+    // when it is the first one too, or a `self`/`super` that resolving drops.
+    let may_rename = path.segments.len() == 1 || last == "self" || last == "super";
+    let last_ok =
+        ends(&last) || may_rename && imports.resolve_path(path).last().is_some_and(|l| ends(l));
     last_ok && imports.match_table(path, table, reexports).is_some()
 }
 
