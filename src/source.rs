@@ -109,6 +109,30 @@ mod tests {
             fn visit_ident(&mut self, i: &'a proc_macro2::Ident) {
                 self.same(i);
             }
+            fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
+                self.same(p);
+                syn::visit::visit_expr_path(self, p);
+            }
+            fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+                self.same(a);
+                syn::visit::visit_expr_assign(self, a);
+            }
+            fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
+                self.same(l);
+                syn::visit::visit_expr_loop(self, l);
+            }
+            fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
+                self.same(w);
+                syn::visit::visit_expr_while(self, w);
+            }
+            fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+                self.same(f);
+                syn::visit::visit_expr_for_loop(self, f);
+            }
+            fn visit_type(&mut self, t: &'a syn::Type) {
+                self.same(t);
+                syn::visit::visit_type(self, t);
+            }
         }
         let code = r#"
             fn f(x: &mut S) -> Option<u8> {
@@ -127,6 +151,15 @@ mod tests {
                 let l = f(#[attr] g(), (x).y, &*z as u8, -x.0);
                 let Some(m) = x.get() else { return None };
                 x.inner.lock().unwrap().entry(k).or_insert_with(Vec::new).push(1);
+                loop { x.a = 1; }
+                'outer: loop { break 'outer; }
+                while let Some(v) = q.pop() { self.seen[v] = true; }
+                'w: while x.more() { continue 'w; }
+                #[allow(x)] for i in 0..n { *x.slot(i) = <u8 as Default>::default(); }
+                'f: for (a, b) in z { x.pairs += a; }
+                let n: ::std::collections::HashMap<String, Vec<u8>> = a::b::<c>::d;
+                let o: <S as T>::Out = p::<u8>();
+                let q: &[u8] = r.s = t;
                 Some(1u8)
             }
         "#;
@@ -401,6 +434,30 @@ fn ends<T: 'static>(node: &T) -> Option<(Span, Span)> {
             return None;
         }
         Some((l.let_token.span, l.semi_token.spans[0]))
+    } else if let Some(p) = any.downcast_ref::<syn::ExprPath>() {
+        if !p.attrs.is_empty() || p.qself.is_some() {
+            return None;
+        }
+        Some((path_first(&p.path)?, path_last(&p.path)?))
+    } else if let Some(a) = any.downcast_ref::<syn::ExprAssign>() {
+        if !a.attrs.is_empty() {
+            return None;
+        }
+        Some((expr_first(&a.left)?, expr_last(&a.right)?))
+    } else if let Some(l) = any.downcast_ref::<syn::ExprLoop>() {
+        (l.attrs.is_empty() && l.label.is_none())
+            .then(|| (l.loop_token.span, l.body.brace_token.span.join()))
+    } else if let Some(w) = any.downcast_ref::<syn::ExprWhile>() {
+        (w.attrs.is_empty() && w.label.is_none())
+            .then(|| (w.while_token.span, w.body.brace_token.span.join()))
+    } else if let Some(f) = any.downcast_ref::<syn::ExprForLoop>() {
+        (f.attrs.is_empty() && f.label.is_none())
+            .then(|| (f.for_token.span, f.body.brace_token.span.join()))
+    } else if let Some(syn::Type::Path(t)) = any.downcast_ref::<syn::Type>() {
+        if t.qself.is_some() {
+            return None;
+        }
+        Some((path_first(&t.path)?, path_last(&t.path)?))
     } else {
         any.downcast_ref::<proc_macro2::Ident>()
             .map(|i| (i.span(), i.span()))

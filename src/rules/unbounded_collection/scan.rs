@@ -1268,7 +1268,9 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
         let t = self.tables;
-        let loc = self.spans.loc(m);
+        // Wanted only where the call grows, shrinks or lets go of a place.
+        let spans = self.spans;
+        let loc = move || spans.loc(m);
         if let Some(at) = Self::root_path_offset(&m.receiver, self.spans) {
             self.consumed.insert(at);
         }
@@ -1282,7 +1284,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                 if Self::has(&t.entry_methods, &r.method.to_string()) {
                     self.chained_entries.insert(self.spans.loc(r).end);
                     if let Some(a) = self.access(&r.receiver) {
-                        self.record_keyed(a, "inserted", loc, false, r.args.first());
+                        self.record_keyed(a, "inserted", loc(), false, r.args.first());
                     }
                     break;
                 }
@@ -1290,12 +1292,12 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
             }
         } else if let Some(a) = self.access(&m.receiver) {
             let with_owned = name == "get_or_insert_with" && m.args.len() == 2;
-            if Self::has(&t.entry_methods, &name) && !self.chained_entries.contains(&loc.end) {
+            if Self::has(&t.entry_methods, &name) && !self.chained_entries.contains(&loc().end) {
                 // A bare `entry(k)` may insert or, through `OccupiedEntry::remove`, remove.
-                self.record(a, EventKind::Escape, "", loc, false);
+                self.record(a, EventKind::Escape, "", loc(), false);
             } else if Self::has(&t.grow_methods, &name) || with_owned {
                 let finishes = !m.args.first().is_some_and(endless_task);
-                self.record_keyed(a, verb_of(&name), loc, finishes, m.args.first());
+                self.record_keyed(a, verb_of(&name), loc(), finishes, m.args.first());
             } else if Self::has(&t.shrink_methods, &name)
                 || t.shrink_prefixes
                     .iter()
@@ -1309,7 +1311,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                 } else {
                     ""
                 };
-                self.record(a, EventKind::Shrink, verb, loc, false);
+                self.record(a, EventKind::Shrink, verb, loc(), false);
             } else if Self::has(&t.with_methods, &name)
                 && let Some(syn::Expr::Closure(c)) = m.args.first()
                 && let Some(p) = c.inputs.first()
