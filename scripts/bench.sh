@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark leaklint on a corpus: full check vs a parse-only pass (read +
 # syn::parse_file) of the same files in the same run, 1 vs 2 threads, peak RSS,
-# and a run with an empty facts cache (cold) against a re-run (warm).
+# a run with an empty facts cache (cold) against a re-run (warm), and a check
+# that a run skipping nothing (--no-skip) gives the same diagnostics.
 # Reports medians of RUNS runs (default 3) and ratios, since machines are noisy.
 #   usage: scripts/bench.sh CORPUS [RUNS]
 set -euo pipefail
@@ -29,6 +30,19 @@ for _ in $(seq "$runs"); do
   measure warm2 -j2 --cache-dir "$out/cache"
 done
 
+# What a full check skips (crate::skip, test files, function bodies whose text
+# lacks a word) must change nothing: compare with a run that skips nothing.
+"$bin" check "$corpus" --format json --exit-zero -j2 --no-cache >"$out/full.json"
+/usr/bin/time -f "%e %M" -o "$out/noskip" "$bin" check "$corpus" --format json --exit-zero -j2 --no-skip >"$out/noskip.json"
+same=$(python3 - "$out/full.json" "$out/noskip.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+for d in (a, b):
+    d["summary"].pop("elapsed_ms", None)
+print(f"identical ({len(a['diagnostics'])} diagnostics)" if a == b else "DIFFERENT")
+PY
+)
+
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 col() { awk -v c="$2" '{print $c}' "$out/$1" | median; }
 full2=$(col full2 1); parse2=$(col parse2 1); full1=$(col full1 1)
@@ -48,3 +62,6 @@ printf "%-34s %8.2f   (target <= 1.15)\n" "full / parse-only" "$(echo "$full2/$p
 printf "%-34s %8.2f   (target >= 1.8)\n" "speedup 1 -> 2 threads" "$(echo "$full1/$full2" | bc -l)"
 printf "%-34s %8.2f   (target <= 1.2)\n" "peak RSS full / parse-only" "$(echo "$rss_full/$rss_parse" | bc -l)"
 printf "%-34s %8.2f   (target <= 0.10)\n" "warm / cold cache" "$(echo "$warm2/$cold2" | bc -l)"
+printf "%-34s %8.2f s  (one run)\n" "skipping nothing, 2 threads" "$(awk '{print $1}' "$out/noskip")"
+echo "full check vs skipping nothing: $same"
+[ "$same" != DIFFERENT ] || { echo "the skips changed the diagnostics: diff $out/full.json $out/noskip.json" >&2; trap - EXIT; exit 1; }

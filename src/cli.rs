@@ -124,6 +124,10 @@ struct CheckArgs {
     /// Read and parse only, no rules (for benchmarks).
     #[arg(long, hide = true)]
     parse_only: bool,
+    /// Parse and walk everything, skipping nothing (for benchmarks: the
+    /// diagnostics must be the same as a normal check's).
+    #[arg(long, hide = true)]
+    no_skip: bool,
 }
 
 fn parse_shard(arg: &str) -> Result<(usize, usize), String> {
@@ -378,6 +382,7 @@ fn check(args: CheckArgs) -> i32 {
         threads: args.threads,
         standalone: false,
         parse_only: args.parse_only,
+        no_skip: args.no_skip,
         shard: args.shard,
         severity: config
             .severity

@@ -40,6 +40,10 @@ pub struct Options {
     pub standalone: bool,
     /// Read and parse only: the floor a syn-based tool cannot go under.
     pub parse_only: bool,
+    /// Skip nothing: every file is parsed whole, as written, every function
+    /// body is walked and spans are turned into offsets by proc-macro2 alone.
+    /// The reference a full check's output must equal (`scripts/bench.sh`).
+    pub no_skip: bool,
     /// An editor's buffer: this file's text instead of what is on disk. The
     /// rest of its crate is read from disk; only this file is reported.
     pub stdin: Option<(PathBuf, Vec<u8>)>,
@@ -286,11 +290,12 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
     let mut crate_order: Vec<usize> = (0..members.len()).collect();
     crate_order
         .sort_by_key(|&c| std::cmp::Reverse(members[c].iter().map(|&i| sizes[i]).sum::<u64>()));
-    // The floor a parse-only pass measures has no cache.
+    // The floor a parse-only pass measures has no cache, nor the reference
+    // a run that skips nothing gives.
     let cache = opts
         .cache
         .as_deref()
-        .filter(|_| !opts.parse_only)
+        .filter(|_| !opts.parse_only && !opts.no_skip)
         .map(|root| Cache::open(root, rules, opts.include_tests));
     let per_file_start = Instant::now();
     let crates: Vec<CrateResult> = crate_order
@@ -325,9 +330,9 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
             };
             // Files that look like tests go second, so that those a `#[cfg(test)]
             // mod x;` of the first declares need not be parsed at all.
-            let (later, first): (Vec<usize>, Vec<usize>) = order
-                .into_iter()
-                .partition(|&id| !opts.include_tests && looks_like_tests(&files[id].module));
+            let (later, first): (Vec<usize>, Vec<usize>) = order.into_iter().partition(|&id| {
+                !opts.include_tests && !opts.no_skip && looks_like_tests(&files[id].module)
+            });
             let mut crate_results = analyze(&first, &[]);
             let declared: Vec<Vec<String>> = crate_results
                 .iter()
@@ -660,7 +665,7 @@ fn analyzed(
 /// A full check also gets the lines of the text syn parsed, to turn spans into
 /// byte offsets quickly ([`SpanMap`]).
 fn parse_code(code: &str, opts: &Options) -> syn::Result<(syn::File, Option<SpanMap>)> {
-    if !opts.parse_only {
+    if !opts.parse_only && !opts.no_skip {
         let lean = crate::skip::blank_unread_text(code);
         if let Ok(tokens) = lean.parse::<proc_macro2::TokenStream>() {
             let tokens = crate::skip::empty_unread_items(tokens, !opts.include_tests);
@@ -722,7 +727,11 @@ fn analyze_text(
                 base: input.base,
                 map: map.as_ref(),
             };
-            let bodies = Bodies::new(text, spans);
+            let bodies = if opts.no_skip {
+                Bodies::unknown()
+            } else {
+                Bodies::new(text, spans)
+            };
             let (test_modules, imports) = times.time(Phase::Prepare, || {
                 crate::macros::expand_file(&mut ast, bodies);
                 let test_modules = crate::facts::test_module_decls(&ast, &file.module);
@@ -749,6 +758,7 @@ fn analyze_text(
                 imports: &imports,
                 spans,
                 items: &items,
+                bodies,
             };
             times.time(Phase::FileRules, || {
                 for (index, rule) in rules.iter().enumerate() {

@@ -426,3 +426,35 @@ fn color_is_off_for_pipes_and_no_color() {
     );
     assert!(stdout(&leaklint(&["check", "--color", "always"], &dir)).contains('\u{1b}'));
 }
+
+/// What a full check leaves unparsed or unwalked changes no diagnostic: every
+/// fixture gives the same report as a run that skips nothing (`--no-skip`),
+/// with and without `--include-tests`.
+#[test]
+fn skips_change_no_diagnostic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "fixtures",
+            "--format",
+            "json",
+            "--exit-zero",
+            "--no-cache",
+        ];
+        args.extend_from_slice(extra);
+        let mut doc = json(&leaklint(&args, root));
+        doc["summary"]["elapsed_ms"] = Value::Null;
+        doc
+    };
+    for tests in [&[][..], &["--include-tests"][..]] {
+        let full = run(tests);
+        assert!(
+            full["diagnostics"].as_array().unwrap().len() > 100,
+            "{full}"
+        );
+        let mut reference = tests.to_vec();
+        reference.push("--no-skip");
+        assert_eq!(full, run(&reference), "with {tests:?}");
+    }
+}

@@ -289,7 +289,7 @@ impl ItemWalker<'_, '_> {
     fn check_fn(&mut self, sig: &syn::Signature, body: &syn::Block) {
         // Captures happen only in `move` closures and blocks and in clone
         // macros: a body whose text has neither holds no cycle to find.
-        let text = self.cx.bodies().text(body);
+        let text = self.cx.bodies.text(body);
         if text.is_some_and(|t| !may_capture(t, &self.rule.tables.clone_macros)) {
             return;
         }

@@ -29,17 +29,13 @@ pub struct FileCtx<'a> {
     pub imports: &'a Imports,
     pub spans: FileSpans<'a>,
     pub items: &'a ItemFacts,
+    /// The file's function bodies as text, for rules that skip walks which
+    /// cannot find anything (a body without the word `move` has no capture);
+    /// `Bodies::unknown()` under `--no-skip`.
+    pub bodies: crate::source::Bodies<'a>,
 }
 
 pub type RuleFacts = Box<dyn Any + Send + Sync>;
-
-impl<'a> FileCtx<'a> {
-    /// The file's function bodies as text, for rules that skip walks which
-    /// cannot find anything (a body without the word `move` has no capture).
-    pub fn bodies(&self) -> crate::source::Bodies<'a> {
-        crate::source::Bodies::new(self.source, self.spans)
-    }
-}
 
 #[derive(Default)]
 pub struct FileOutput {

@@ -203,7 +203,7 @@ impl<'c> Scanner<'_, 'c> {
     /// Whether a body may hold a nested function (its text has the word `fn`),
     /// the only reason to walk into it for items.
     fn may_nest_fns(&self, body: &syn::Block) -> bool {
-        self.cx.bodies().may_hold(body, &FN)
+        self.cx.bodies.may_hold(body, &FN)
     }
 
     fn is_entry(&self, attrs: &[syn::Attribute], name: &str) -> bool {
