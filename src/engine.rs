@@ -329,10 +329,12 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
                     .collect()
             };
             // Files that look like tests go second, so that those a `#[cfg(test)]
-            // mod x;` of the first declares need not be parsed at all.
-            let (later, first): (Vec<usize>, Vec<usize>) = order.into_iter().partition(|&id| {
-                !opts.include_tests && !opts.no_skip && looks_like_tests(&files[id].module)
-            });
+            // mod x;` of the first declares need not be parsed at all (a
+            // parse-only pass, which finds no declarations, keeps one order).
+            let skip_tests = !opts.include_tests && !opts.no_skip && !opts.parse_only;
+            let (later, first): (Vec<usize>, Vec<usize>) = order
+                .into_iter()
+                .partition(|&id| skip_tests && looks_like_tests(&files[id].module));
             let mut crate_results = analyze(&first, &[]);
             let declared: Vec<Vec<String>> = crate_results
                 .iter()
