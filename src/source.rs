@@ -294,12 +294,9 @@ impl Words {
         let finder = self.finder.get_or_init(|| {
             aho_corasick::AhoCorasick::new(self.words).expect("a handful of words")
         });
-        let b = text.as_bytes();
-        finder.find_overlapping_iter(text).any(|m| {
-            let joined_before = m.start() > 0 && is_ident_byte(b[m.start() - 1]);
-            let joined_after = b.get(m.end()).is_some_and(|&c| is_ident_byte(c));
-            !joined_before && !joined_after
-        })
+        finder
+            .find_overlapping_iter(text)
+            .any(|m| stands_alone(text.as_bytes(), m.start(), m.end()))
     }
 }
 
@@ -316,14 +313,17 @@ pub fn is_ident_byte(c: u8) -> bool {
 
 /// Where `word` stands as a whole identifier in `text`.
 pub fn word_positions<'t>(text: &'t str, word: &'t str) -> impl Iterator<Item = usize> + 't {
-    let b = text.as_bytes();
     text.match_indices(word)
         .map(|(at, _)| at)
-        .filter(move |&at| {
-            let joined_before = at > 0 && is_ident_byte(b[at - 1]);
-            let joined_after = b.get(at + word.len()).is_some_and(|&c| is_ident_byte(c));
-            !joined_before && !joined_after
-        })
+        .filter(move |&at| stands_alone(text.as_bytes(), at, at + word.len()))
+}
+
+/// Whether `b[start..end]` is a whole identifier: no identifier byte joins it
+/// on either side.
+fn stands_alone(b: &[u8], start: usize, end: usize) -> bool {
+    let joined_before = start > 0 && is_ident_byte(b[start - 1]);
+    let joined_after = b.get(end).is_some_and(|&c| is_ident_byte(c));
+    !joined_before && !joined_after
 }
 
 /// Turns syn spans of one file into owned [`Location`]s; valid only inside the
