@@ -304,30 +304,29 @@ fn run(opts: &Options, discovery: &Discovery, rules: &[&'static dyn Rule]) -> Re
         .map(|&c| {
             let mut order: Vec<usize> = members[c].clone();
             order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
-            let analyze = |ids: &[usize],
-                           test_modules: &[Vec<String>]|
-             -> Vec<(usize, FileResult)> {
-                ids.par_iter()
-                    .with_max_len(1)
-                    .map(|&id| {
-                        let r = if test_modules.iter().any(|m| files[id].module.starts_with(m)) {
-                            // Test code: finish_crate would drop all it found.
-                            FileResult::default()
-                        } else {
-                            match &cache {
-                                Some(cache) => {
-                                    analyze_file_cached(id, &files[id], rules, opts, cache)
+            let analyze =
+                |ids: &[usize], test_modules: &[Vec<String>]| -> Vec<(usize, FileResult)> {
+                    ids.par_iter()
+                        .with_max_len(1)
+                        .map(|&id| {
+                            let r = if in_test_module(&files[id].module, test_modules) {
+                                // Test code: finish_crate would drop all it found.
+                                FileResult::default()
+                            } else {
+                                match &cache {
+                                    Some(cache) => {
+                                        analyze_file_cached(id, &files[id], rules, opts, cache)
+                                    }
+                                    None => analyze_file(id, &files[id], rules, opts),
                                 }
-                                None => analyze_file(id, &files[id], rules, opts),
+                            };
+                            if let Some(p) = &opts.progress {
+                                p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             }
-                        };
-                        if let Some(p) = &opts.progress {
-                            p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        }
-                        (id, r)
-                    })
-                    .collect()
-            };
+                            (id, r)
+                        })
+                        .collect()
+                };
             // Files that look like tests go second, so that those a `#[cfg(test)]
             // mod x;` of the first declares need not be parsed at all (a
             // parse-only pass, which finds no declarations, keeps one order).
@@ -508,6 +507,13 @@ fn looks_like_tests(module: &[String]) -> bool {
     module.iter().any(|m| m.contains("test"))
 }
 
+/// Whether a file's module is one of `test_modules` (`#[cfg(test)] mod x;`
+/// declarations) or inside one. The skip before parsing and the drop in
+/// [`finish_crate`] must agree, so both ask this.
+fn in_test_module(module: &[String], test_modules: &[Vec<String>]) -> bool {
+    test_modules.iter().any(|m| module.starts_with(m))
+}
+
 fn finish_crate(
     members: &[usize],
     mut results: Vec<FileResult>,
@@ -522,7 +528,7 @@ fn finish_crate(
             .flat_map(|r| r.items.test_modules.iter().cloned())
             .collect();
         for (&id, r) in members.iter().zip(&mut results) {
-            if test_modules.iter().any(|m| files[id].module.starts_with(m)) {
+            if in_test_module(&files[id].module, &test_modules) {
                 *r = FileResult {
                     times: r.times,
                     ..FileResult::default()
